@@ -1,0 +1,113 @@
+/* common/config: the deployment file (GKeyFile/INI) shared by diemcau-signal
+ * and diemcau-bridge.
+ *
+ * One file describes one meeting: its id and title, where the signaling
+ * service listens, where the bridge's control link listens and which UDP
+ * ports it may use, and one [site.<id>] group per site with its Vietnamese
+ * name, its role and its credential. config/hatinh.ini is the default and
+ * documents every key with its default and unit.
+ *
+ * Loading is strict: an unknown group or key, a duplicate group or key, a bad
+ * number or address, an unknown role or a meeting without exactly one chair
+ * fail with a GError (domain DC_CONFIG_ERROR) whose message names the file,
+ * the line when it is known, the group and key, and what was wrong:
+ *
+ *   config/hatinh.ini:31: [bridge] udp_port_max: 39000 is below udp_port_min (40000)
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define DC_CONFIG_ERROR (dc_config_error_quark())
+GQuark dc_config_error_quark(void);
+
+typedef enum {
+    DC_CONFIG_ERROR_IO,      /* the file could not be read */
+    DC_CONFIG_ERROR_SYNTAX,  /* not INI, not UTF-8, duplicate group or key */
+    DC_CONFIG_ERROR_UNKNOWN, /* unknown group or key (a typo) */
+    DC_CONFIG_ERROR_MISSING, /* a required group or key is absent */
+    DC_CONFIG_ERROR_INVALID, /* a value is out of range or malformed */
+} dc_config_error_code;
+
+typedef enum {
+    DC_ROLE_CHAIR,    /* the provincial command room: exactly one per meeting */
+    DC_ROLE_DISTRICT, /* sends one camera and one microphone, receives all */
+    DC_ROLE_OBSERVER, /* receives only */
+} dc_role;
+
+typedef struct {
+    char *id;   /* [a-z0-9-], from the group name [site.<id>] */
+    char *name; /* UTF-8, e.g. "Huyện Can Lộc" */
+    dc_role role;
+    char *credential; /* printable ASCII, 8..128 bytes; compare only with
+                       * dc_config_credential_equal() */
+} dc_config_site;
+
+typedef struct {
+    char *path; /* the file as given to dc_config_load() (or the name given
+                 * to dc_config_load_data()) */
+
+    /* [meeting] */
+    char *meeting_id;    /* [a-z0-9-], 1..64 bytes */
+    char *meeting_title; /* UTF-8; defaults to meeting_id */
+
+    /* [signaling] */
+    char *signal_address; /* IP literal, default 127.0.0.1 */
+    uint16_t signal_port; /* default 8080; 0 = any free port */
+    char *web_root;       /* absolute path (resolved against the file's folder) */
+
+    /* [bridge] */
+    char *bridge_address;   /* control link address, default 127.0.0.1 */
+    uint16_t bridge_port;   /* control link port, default 7400 */
+    uint16_t udp_port_min;  /* default 40000 */
+    uint16_t udp_port_max;  /* default 40999, >= udp_port_min */
+    unsigned workers;       /* 1..64, default 2 */
+    char **local_addresses; /* NULL-terminated, never NULL, may be empty */
+    char *public_address;   /* NULL when not set */
+
+    /* [limits] */
+    unsigned max_sites; /* most sites present at once, 1..1000, default 14 */
+
+    /* [site.<id>] in file order */
+    dc_config_site *sites;
+    size_t n_sites;
+} dc_config;
+
+/* Loads and validates the file at @path. Returns a new config (free with
+ * dc_config_free()) or NULL with @error set. */
+dc_config *dc_config_load(const char *path, GError **error);
+
+/* Same as dc_config_load() for text already in memory. @name is used in error
+ * messages; relative web_root values are resolved against @base_dir (the
+ * current directory when NULL). */
+dc_config *dc_config_load_data(const char *data, size_t len, const char *name, const char *base_dir,
+                               GError **error);
+
+void dc_config_free(dc_config *config);
+
+/* The site with this id, or NULL. The pointer lives as long as @config. */
+const dc_config_site *dc_config_find_site(const dc_config *config, const char *id);
+
+/* The chair site (validation guarantees exactly one). */
+const dc_config_site *dc_config_chair(const dc_config *config);
+
+/* "chair", "district" or "observer". */
+const char *dc_config_role_name(dc_role role);
+
+/* Parses a role name; false when unknown. */
+bool dc_config_role_parse(const char *name, dc_role *role);
+
+/* Compares a configured credential with a presented one in constant time: both
+ * are hashed with SHA-256 and the digests compared with CRYPTO_memcmp, so the
+ * time depends on neither the contents nor the lengths' difference. NULL
+ * never matches. */
+bool dc_config_credential_equal(const char *expected, const char *given);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(dc_config, dc_config_free)
+
+G_END_DECLS
