@@ -1,0 +1,38 @@
+#!/bin/bash
+# Runs a whole diemcau meeting on this machine on the default config
+# (config/hatinh.ini): the signaling service, the bridge, and all 14 sites as
+# C clients, with a live one-line-per-site summary. Ctrl-C stops everything.
+#
+#   scripts/meeting.sh [--config FILE] [--servers-only] [--duration SEC]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh || exit 1
+
+config=config/hatinh.ini
+servers_only=0
+duration=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --config) config="$2"; shift 2 ;;
+    --servers-only) servers_only=1; shift ;;
+    --duration) duration="$2"; shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "meeting: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ ! -f build/build.ninja ]; then
+  meson setup build >/dev/null || exit 1
+fi
+ninja -C build >/dev/null || { ninja -C build; exit 1; }
+
+missing=()
+for p in build/signaling/diemcau-signal build/bridge/diemcau-bridge build/client/diemcau-client; do
+  [ -x "$p" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "meeting: not built yet in this version: ${missing[*]}"
+  echo "meeting: what exists is the media core (core/) and its tests: scripts/test.sh"
+  exit 1
+fi
+exec python3 scripts/meeting.py --config "$config" --servers-only "$servers_only" --duration "$duration"
