@@ -1,0 +1,105 @@
+/* router-private: the router's state, shared by router.c (sites and
+ * forwarding) and router-rtcp.c (RTCP in and out, timers). Not for other
+ * files. */
+#pragma once
+
+#include "bridge/rewrite.h"
+#include "bridge/router.h"
+#include "core/nack-history.h"
+#include "core/seq.h"
+
+#define ROUTER_PKT_MAX 2048
+#define ROUTER_RTCP_MTU 1200
+#define ROUTER_RTCP_INTERVAL_US 1000000
+#define ROUTER_KF_MIN_INTERVAL_US 300000 /* at most one request upstream per 300 ms */
+#define ROUTER_KF_RETRY_US 1000000       /* re-request when no keyframe within 1 s */
+#define ROUTER_KF_MAX_RETRIES 5
+#define ROUTER_NACK_MAX_RESENDS 5
+#define ROUTER_NACK_MIN_INTERVAL_US 10000
+
+/* One stream a site sends to the bridge. */
+typedef struct {
+    uint32_t ssrc;  /* 0 until known */
+    uint32_t epoch; /* bumped on a new session or SSRC */
+    int64_t epoch_start_us;
+
+    /* Reception statistics (RFC 3550 A.1, A.3, A.8). */
+    bool stats_started;
+    dc_seq_unwrapper unwrap;
+    int64_t base_ext;
+    int64_t max_ext;
+    uint64_t received;
+    uint64_t expected_prior;
+    uint64_t received_prior;
+    bool have_transit;
+    int64_t last_transit;
+    uint32_t jitter_q4; /* jitter * 16 */
+
+    /* The sender's last SR. */
+    bool have_sr;
+    uint32_t sr_lsr; /* middle 32 bits of its NTP time */
+    uint32_t sr_rtp;
+    int64_t sr_arrival_us;
+
+    /* Keyframe requests upstream (video). */
+    bool kf_pending;  /* a receiver asked; not sent yet */
+    bool kf_awaiting; /* sent; no keyframe since */
+    bool kf_sent_any;
+    int64_t kf_sent_us;
+    unsigned kf_retries;
+    uint8_t fir_seq;
+} router_in;
+
+/* One stream the bridge sends to a receiver. */
+typedef struct {
+    uint32_t ssrc;
+    dc_rewrite rw;
+    dc_nack_history *hist; /* NULL until the receiver negotiates it */
+    uint32_t packets;
+    uint32_t octets;
+} router_out;
+
+typedef struct {
+    bool up;
+    bool has_params;
+    uint32_t fb_ssrc;
+    int64_t next_rtcp_us;
+    dc_router_site_params params;
+    router_in in[DC_ROUTER_KINDS];
+    router_out *out; /* [source * DC_ROUTER_KINDS + kind], n_sites * 2 */
+} router_site;
+
+struct dc_router {
+    unsigned n_sites;
+    int64_t wallclock_offset_us;
+    dc_router_callbacks cb;
+    void *user;
+    router_site *sites;
+    dc_router_stats stats;
+    uint8_t pkt[ROUTER_PKT_MAX]; /* scratch for one outgoing packet */
+};
+
+static inline router_out *router_output(dc_router *r, unsigned receiver, unsigned source,
+                                        unsigned kind)
+{
+    return &r->sites[receiver].out[source * DC_ROUTER_KINDS + kind];
+}
+
+/* router-rtcp.c */
+
+/* Media clock ticks in elapsed_us (0 when negative). */
+uint32_t router_ticks(int64_t elapsed_us, uint32_t clock_rate);
+
+/* Notes that a receiver wants a keyframe of source's video and sends or
+ * schedules the request upstream. */
+void router_keyframe_request(dc_router *r, unsigned source, int64_t now_us);
+
+/* A keyframe of source's video arrived. */
+void router_keyframe_seen(dc_router *r, unsigned source);
+
+/* Updates the reception statistics of in for one packet. */
+void router_in_stats_update(router_in *in, uint16_t seq, uint32_t ts, uint32_t clock_rate,
+                            int64_t now_us);
+
+/* Resets the reception statistics and SR state of in. */
+void router_in_stats_reset(router_in *in);
