@@ -1,0 +1,216 @@
+/* signaling/http: static files, /api/roster and the /ws upgrade. See http.h. */
+#define G_LOG_DOMAIN "dc-http"
+
+#include "signaling/http.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The web page is small; anything bigger is not ours to serve. */
+#define MAX_FILE (32 * 1024 * 1024)
+
+struct dc_http {
+    SoupServer *server;
+    dc_service *svc;
+    char *web_root;
+};
+
+const char *dc_http_mime_type(const char *filename)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".htm", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".map", "application/json"},
+        {".webmanifest", "application/manifest+json"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},
+        {".gif", "image/gif"},
+        {".webp", "image/webp"},
+        {".ico", "image/x-icon"},
+        {".woff", "font/woff"},
+        {".woff2", "font/woff2"},
+        {".wasm", "application/wasm"},
+        {".wav", "audio/wav"},
+        {".y4m", "application/octet-stream"},
+    };
+    const char *dot = strrchr(filename, '.');
+    if (dot && !strchr(dot, '/')) {
+        for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+            if (g_ascii_strcasecmp(dot, types[i].ext) == 0) {
+                return types[i].type;
+            }
+        }
+    }
+    return "application/octet-stream";
+}
+
+char *dc_http_relative_path(const char *path)
+{
+    if (!path || path[0] != '/') {
+        return NULL;
+    }
+    /* Rejects %2F and %5C (so segments cannot be smuggled) and %00. */
+    g_autofree char *decoded = g_uri_unescape_string(path, "/\\");
+    if (!decoded || strchr(decoded, '\\')) {
+        return NULL;
+    }
+    g_auto(GStrv) parts = g_strsplit(decoded, "/", -1);
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (int i = 0; parts[i]; i++) {
+        if (parts[i][0] == '\0') {
+            continue;
+        }
+        if (parts[i][0] == '.' || !g_utf8_validate(parts[i], -1, NULL)) {
+            return NULL;
+        }
+        if (out->len) {
+            g_string_append_c(out, '/');
+        }
+        g_string_append(out, parts[i]);
+    }
+    if (out->len == 0 || g_str_has_suffix(path, "/")) {
+        g_string_append(out, out->len ? "/index.html" : "index.html");
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static void respond_text(SoupServerMessage *msg, guint status, const char *type, char *body)
+{
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(h, "Cache-Control", "no-cache");
+    soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+    soup_server_message_set_status(msg, status, NULL);
+    soup_server_message_set_response(msg, type, SOUP_MEMORY_TAKE, body, strlen(body));
+}
+
+static void not_found(SoupServerMessage *msg)
+{
+    respond_text(msg, SOUP_STATUS_NOT_FOUND, "text/plain; charset=utf-8", g_strdup("not found\n"));
+}
+
+static bool method_ok(SoupServerMessage *msg)
+{
+    const char *m = soup_server_message_get_method(msg);
+    if (m == SOUP_METHOD_GET || m == SOUP_METHOD_HEAD) {
+        return true;
+    }
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
+                                 "GET, HEAD");
+    respond_text(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                 g_strdup("method not allowed\n"));
+    return false;
+}
+
+/* The real path of @rel under @root, or NULL when it does not exist or
+ * escapes the root (through a symbolic link). */
+static char *resolve(const char *root, const char *rel)
+{
+    char root_real[PATH_MAX], file_real[PATH_MAX];
+    if (!realpath(root, root_real)) {
+        return NULL;
+    }
+    g_autofree char *full = g_build_filename(root_real, rel, NULL);
+    if (g_file_test(full, G_FILE_TEST_IS_DIR)) {
+        char *index = g_build_filename(full, "index.html", NULL);
+        g_free(full);
+        full = index;
+    }
+    if (!realpath(full, file_real)) {
+        return NULL;
+    }
+    size_t n = strlen(root_real);
+    if (strncmp(file_real, root_real, n) != 0 || file_real[n] != '/') {
+        return NULL;
+    }
+    return g_strdup(file_real);
+}
+
+static void file_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+                         GHashTable *query, gpointer data)
+{
+    dc_http *http = data;
+    if (!method_ok(msg)) {
+        return;
+    }
+    g_autofree char *rel = dc_http_relative_path(path);
+    g_autofree char *file = rel ? resolve(http->web_root, rel) : NULL;
+    char *body = NULL;
+    gsize len = 0;
+    if (!file || !g_file_test(file, G_FILE_TEST_IS_REGULAR) ||
+        !g_file_get_contents(file, &body, &len, NULL)) {
+        not_found(msg);
+        return;
+    }
+    if (len > MAX_FILE) {
+        g_free(body);
+        not_found(msg);
+        return;
+    }
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(h, "Cache-Control", "no-cache");
+    soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+    soup_server_message_set_response(msg, dc_http_mime_type(file), SOUP_MEMORY_TAKE, body, len);
+}
+
+static void api_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+                        GHashTable *query, gpointer data)
+{
+    dc_http *http = data;
+    if (!method_ok(msg)) {
+        return;
+    }
+    if (strcmp(path, "/api/roster") != 0) {
+        respond_text(msg, SOUP_STATUS_NOT_FOUND, "application/json",
+                     g_strdup("{\"error\":\"not found\"}"));
+        return;
+    }
+    respond_text(msg, SOUP_STATUS_OK, "application/json", dc_service_roster_api_json(http->svc));
+}
+
+static void ws_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+                       SoupWebsocketConnection *conn, gpointer data)
+{
+    dc_http *http = data;
+    GSocketAddress *addr = soup_server_message_get_remote_address(msg);
+    g_autofree char *peer =
+        addr ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(addr)) : g_strdup("?");
+    dc_service_accept(http->svc, conn, peer);
+}
+
+dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)
+{
+    dc_http *http = g_new0(dc_http, 1);
+    http->server = server;
+    http->svc = svc;
+    http->web_root = g_strdup(web_root);
+    if (!g_file_test(web_root, G_FILE_TEST_IS_DIR)) {
+        g_message("web_root %s does not exist (yet): / answers 404 until it does", web_root);
+    }
+    soup_server_add_handler(server, "/", file_handler, http, NULL);
+    soup_server_add_handler(server, "/api", api_handler, http, NULL);
+    soup_server_add_websocket_handler(server, "/ws", NULL, NULL, ws_handler, http, NULL);
+    return http;
+}
+
+void dc_http_free(dc_http *http)
+{
+    if (!http) {
+        return;
+    }
+    soup_server_remove_handler(http->server, "/ws");
+    soup_server_remove_handler(http->server, "/api");
+    soup_server_remove_handler(http->server, "/");
+    g_free(http->web_root);
+    g_free(http);
+}

@@ -1,0 +1,354 @@
+/* signaling/service: sites ↔ roster ↔ bridge. See service.h. */
+#define G_LOG_DOMAIN "dc-signal"
+
+#include "signaling/service.h"
+
+#include <string.h>
+
+#include "signaling/bridge-link.h"
+#include "signaling/protocol.h"
+#include "signaling/roster.h"
+#include "signaling/session.h"
+
+/* WebSocket close codes of the site protocol (docs/protocol.md). */
+#define CLOSE_REPLACED 4001
+#define CLOSE_TOO_MANY 4002
+
+struct dc_service {
+    const dc_config *cfg;
+    dc_roster *roster;
+    dc_bridge_link *link;
+    char *instance_id; /* this process, sent in hello */
+    char *bridge_id;   /* last bridge instance seen, NULL before the first */
+
+    GPtrArray *sessions;    /* every open connection, owned (dc_session_free) */
+    GHashTable *by_site;    /* site id → joined dc_session (borrowed) */
+    GHashTable *bridge_has; /* site id → session id the bridge was given */
+};
+
+static char *random_id(void)
+{
+    return g_strdup_printf("%08x%08x%08x", g_random_int(), g_random_int(), g_random_int());
+}
+
+/* ------------------------------------------------------------------------ */
+/* Toward the bridge                                                        */
+
+static void bridge_add(dc_service *svc, const char *site, const char *session)
+{
+    g_autofree char *json =
+        dc_protocol_endpoint_json("endpoint.add", svc->cfg->meeting_id, site, session);
+    if (dc_bridge_link_send(svc->link, json)) {
+        g_hash_table_replace(svc->bridge_has, g_strdup(site), g_strdup(session));
+    }
+}
+
+static void bridge_remove(dc_service *svc, const char *site)
+{
+    const char *session = g_hash_table_lookup(svc->bridge_has, site);
+    if (!session) {
+        return;
+    }
+    g_autofree char *json =
+        dc_protocol_endpoint_json("endpoint.remove", svc->cfg->meeting_id, site, session);
+    if (dc_bridge_link_send(svc->link, json)) {
+        g_hash_table_remove(svc->bridge_has, site);
+    }
+}
+
+/* Makes the bridge's endpoints match the roster: removes every endpoint whose
+ * session is no longer current, adds every present site it lacks. */
+static void bridge_reconcile(dc_service *svc)
+{
+    for (size_t i = 0; i < dc_roster_size(svc->roster); i++) {
+        dc_roster_entry e = dc_roster_entry_at(svc->roster, i);
+        const char *has = g_hash_table_lookup(svc->bridge_has, e.site->id);
+        if (has && g_strcmp0(has, e.session) != 0) {
+            bridge_remove(svc, e.site->id);
+            has = NULL;
+        }
+        if (!has && e.session) {
+            bridge_add(svc, e.site->id, e.session);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Toward the sites                                                         */
+
+static void broadcast(dc_service *svc, const char *json)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, svc->by_site);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        dc_session_send(value, json);
+    }
+}
+
+static void broadcast_roster(dc_service *svc)
+{
+    g_autofree char *json = dc_protocol_roster_json(svc->roster);
+    broadcast(svc, json);
+}
+
+/* The joined connection of @site if @session is its current session. */
+static dc_session *current(dc_service *svc, const char *site, const char *session)
+{
+    dc_session *s = site ? g_hash_table_lookup(svc->by_site, site) : NULL;
+    return s && g_strcmp0(dc_session_id(s), session) == 0 ? s : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Site messages                                                            */
+
+static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
+{
+    if (dc_session_site(s)) {
+        dc_session_send_error(s, "already-joined", NULL,
+                              "this connection has already joined; send leave first");
+        return;
+    }
+    g_autofree char *sid = random_id();
+    g_autofree char *replaced = NULL;
+    dc_join_result r = dc_roster_join(svc->roster, m->site, m->credential, m->role, sid, &replaced);
+    if (r != DC_JOIN_OK) {
+        static const char *const why[] = {
+            [DC_JOIN_UNKNOWN_SITE] = "no site with this id in this meeting",
+            [DC_JOIN_BAD_CREDENTIAL] = "wrong credential for this site",
+            [DC_JOIN_ROLE_NOT_ALLOWED] = "this site may not join with that role",
+            [DC_JOIN_MEETING_FULL] = "the meeting has as many sites as it allows",
+        };
+        g_message("join refused: site=%s peer=%s code=%s", m->site, dc_session_peer(s),
+                  dc_join_result_code(r));
+        dc_session_send_error(s, dc_join_result_code(r), dc_join_result_field(r), why[r]);
+        return;
+    }
+    const dc_config_site *site = dc_config_find_site(svc->cfg, m->site);
+    if (replaced) {
+        dc_session *old = g_hash_table_lookup(svc->by_site, site->id);
+        g_message("site=%s session=%s replaces session=%s (reconnect)", site->id, sid, replaced);
+        if (old) {
+            g_autofree char *json = dc_protocol_simple_json("replaced");
+            dc_session_send(old, json);
+            dc_session_set_joined(old, NULL, NULL);
+            dc_session_close(old, CLOSE_REPLACED, "replaced by a new connection");
+        }
+    } else {
+        g_message("site=%s session=%s joined from %s", site->id, sid, dc_session_peer(s));
+    }
+    dc_session_set_joined(s, site->id, sid);
+    g_hash_table_replace(svc->by_site, g_strdup(site->id), s);
+
+    g_autofree char *welcome = dc_protocol_welcome_json(svc->cfg, site, sid, svc->roster);
+    dc_session_send(s, welcome);
+    broadcast_roster(svc);
+    if (dc_bridge_link_is_ready(svc->link)) {
+        bridge_remove(svc, site->id);
+        bridge_add(svc, site->id, sid);
+    } else {
+        g_autofree char *json = dc_protocol_simple_json("bridge-restarting");
+        dc_session_send(s, json);
+    }
+}
+
+/* The joined site of @s leaves (message or closed connection). */
+static void detach(dc_service *svc, dc_session *s, const char *how)
+{
+    g_autofree char *site = g_strdup(dc_session_site(s));
+    g_autofree char *sid = g_strdup(dc_session_id(s));
+    dc_session_set_joined(s, NULL, NULL);
+    if (!site || !dc_roster_leave(svc->roster, site, sid)) {
+        return;
+    }
+    g_message("site=%s session=%s %s", site, sid, how);
+    g_hash_table_remove(svc->by_site, site);
+    bridge_remove(svc, site);
+    broadcast_roster(svc);
+}
+
+static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
+{
+    dc_service *svc = user;
+    if (m->type == DC_CLIENT_JOIN) {
+        on_join(svc, s, m);
+        return;
+    }
+    const char *site = dc_session_site(s);
+    if (!site) {
+        dc_session_send_error(s, "not-joined", NULL, "send join first");
+        return;
+    }
+    g_autofree char *json = NULL;
+    switch (m->type) {
+    case DC_CLIENT_ANSWER:
+        json = dc_protocol_answer_json(svc->cfg->meeting_id, site, dc_session_id(s), m->sdp);
+        break;
+    case DC_CLIENT_CANDIDATE:
+        json = dc_protocol_bridge_candidate_json(svc->cfg->meeting_id, site, dc_session_id(s),
+                                                 &m->cand);
+        break;
+    case DC_CLIENT_LEAVE:
+        detach(svc, s, "left");
+        return;
+    case DC_CLIENT_JOIN:
+        return;
+    }
+    /* While the link is down the bridge lost (or will renegotiate) this
+     * transport anyway: a fresh offer follows when it is back. */
+    if (!dc_bridge_link_send(svc->link, json)) {
+        g_debug("site=%s: bridge link down, dropped a message", site);
+    }
+}
+
+static void on_site_closed(void *user, dc_session *s)
+{
+    dc_service *svc = user;
+    detach(svc, s, "disconnected");
+    g_ptr_array_remove_fast(svc->sessions, s); /* frees s */
+}
+
+static const dc_session_callbacks session_cb = {
+    .message = on_site_message,
+    .closed = on_site_closed,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Bridge messages                                                          */
+
+static void on_bridge_ready(void *user, const char *bridge_id)
+{
+    dc_service *svc = user;
+    if (svc->bridge_id && strcmp(svc->bridge_id, bridge_id) != 0) {
+        g_warning("bridge restarted (instance %s → %s): rebuilding the meeting", svc->bridge_id,
+                  bridge_id);
+        g_hash_table_remove_all(svc->bridge_has);
+        if (dc_roster_reset_states(svc->roster)) {
+            broadcast_roster(svc);
+        }
+    }
+    g_free(svc->bridge_id);
+    svc->bridge_id = g_strdup(bridge_id);
+    bridge_reconcile(svc);
+}
+
+static void on_bridge_down(void *user)
+{
+    dc_service *svc = user;
+    g_autofree char *json = dc_protocol_simple_json("bridge-restarting");
+    broadcast(svc, json);
+}
+
+static void on_bridge_message(void *user, const dc_bridge_msg *m)
+{
+    dc_service *svc = user;
+    if (m->type == DC_BRIDGE_STATS) {
+        return; /* reserved */
+    }
+    if (m->meeting && strcmp(m->meeting, svc->cfg->meeting_id) != 0) {
+        g_warning("bridge: message for meeting %s, not ours (%s); dropped", m->meeting,
+                  svc->cfg->meeting_id);
+        return;
+    }
+    dc_session *s = current(svc, m->endpoint, m->session);
+    if (m->type == DC_BRIDGE_ERROR) {
+        g_warning("bridge error: endpoint=%s session=%s: %s", m->endpoint ? m->endpoint : "-",
+                  m->session ? m->session : "-", m->message);
+        if (s) {
+            dc_session_send_error(s, "bridge-error", NULL, m->message);
+        }
+        return;
+    }
+    if (!s) {
+        g_debug("bridge: %s for stale session %s of %s dropped",
+                m->type == DC_BRIDGE_OFFER ? "offer" : "message", m->session, m->endpoint);
+        return;
+    }
+    g_autofree char *json = NULL;
+    switch (m->type) {
+    case DC_BRIDGE_OFFER:
+        json = dc_protocol_offer_json(m);
+        break;
+    case DC_BRIDGE_CANDIDATE:
+        json = dc_protocol_candidate_json(&m->cand);
+        break;
+    case DC_BRIDGE_STATE:
+        g_message("site=%s media %s", m->endpoint, m->state_name);
+        if (dc_roster_set_state(svc->roster, m->endpoint, m->session, m->state)) {
+            broadcast_roster(svc);
+        }
+        return;
+    default:
+        return;
+    }
+    dc_session_send(s, json);
+}
+
+static const dc_bridge_link_callbacks bridge_cb = {
+    .ready = on_bridge_ready,
+    .down = on_bridge_down,
+    .message = on_bridge_message,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Lifetime                                                                 */
+
+dc_service *dc_service_new(const dc_config *cfg)
+{
+    dc_service *svc = g_new0(dc_service, 1);
+    svc->cfg = cfg;
+    svc->roster = dc_roster_new(cfg);
+    svc->instance_id = random_id();
+    svc->sessions = g_ptr_array_new_with_free_func((GDestroyNotify)dc_session_free);
+    svc->by_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    svc->bridge_has = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autofree char *url = dc_bridge_link_url(cfg->bridge_address, cfg->bridge_port);
+    svc->link = dc_bridge_link_new(url, cfg->meeting_id, svc->instance_id, &bridge_cb, svc);
+    return svc;
+}
+
+void dc_service_start(dc_service *svc)
+{
+    dc_bridge_link_start(svc->link);
+}
+
+void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer)
+{
+    dc_session *s = dc_session_new(conn, peer, &session_cb, svc);
+    g_ptr_array_add(svc->sessions, s);
+    /* Unjoined connections cost memory too: cap them well above what the
+     * meeting can use (every site reconnecting a few times at once). */
+    if (svc->sessions->len > 4 * svc->cfg->n_sites + 16) {
+        g_warning("too many connections (%u); refusing %s", svc->sessions->len, peer);
+        dc_session_close(s, CLOSE_TOO_MANY, "too many connections");
+    }
+}
+
+unsigned dc_service_close_all(dc_service *svc)
+{
+    for (guint i = 0; i < svc->sessions->len; i++) {
+        dc_session_close(g_ptr_array_index(svc->sessions, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                         "server stopping");
+    }
+    return svc->sessions->len;
+}
+
+char *dc_service_roster_api_json(const dc_service *svc)
+{
+    return dc_protocol_api_roster_json(svc->cfg, svc->roster, dc_bridge_link_is_ready(svc->link));
+}
+
+void dc_service_free(dc_service *svc)
+{
+    if (!svc) {
+        return;
+    }
+    dc_bridge_link_free(svc->link);
+    g_hash_table_destroy(svc->by_site);
+    g_ptr_array_free(svc->sessions, TRUE);
+    g_hash_table_destroy(svc->bridge_has);
+    dc_roster_free(svc->roster);
+    g_free(svc->instance_id);
+    g_free(svc->bridge_id);
+    g_free(svc);
+}

@@ -1,0 +1,35 @@
+/* signaling/service: the meeting as diemcau-signal runs it. Owns the roster,
+ * every site connection and the control link, and moves messages between
+ * sites and the bridge (docs/protocol.md, docs/control.md).
+ *
+ * Invariants: at most one joined connection per site (a new join replaces the
+ * old one at once); the bridge is told endpoint.remove for a session before
+ * endpoint.add for the site's next one; bridge messages for a session that is
+ * no longer current are dropped. */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <stdbool.h>
+
+#include "common/config.h"
+
+typedef struct dc_service dc_service;
+
+/* Borrows @cfg, which must outlive the service. */
+dc_service *dc_service_new(const dc_config *cfg);
+/* Closes every connection without waiting and frees the service. */
+void dc_service_free(dc_service *svc);
+
+/* Starts the control link (connects, retries every second). */
+void dc_service_start(dc_service *svc);
+
+/* Adopts a new WebSocket connection from /ws (takes a reference). @peer is
+ * "ADDRESS:PORT" for logs. */
+void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer);
+
+/* Starts closing every site connection (1001 going away); returns the number
+ * still open. Call again (after iterating the main context) until 0. */
+unsigned dc_service_close_all(dc_service *svc);
+
+/* The JSON body of GET /api/roster. Free with g_free(). */
+char *dc_service_roster_api_json(const dc_service *svc);

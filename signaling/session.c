@@ -1,0 +1,127 @@
+/* signaling/session: one site connection. See session.h. */
+#define G_LOG_DOMAIN "dc-session"
+
+#include "signaling/session.h"
+
+/* Biggest message a site may send (an SDP answer for a large meeting). */
+#define MAX_PAYLOAD (1024 * 1024)
+/* WebSocket pings keep NAT and firewall state alive on provincial WAN links. */
+#define KEEPALIVE_S 15
+
+struct dc_session {
+    SoupWebsocketConnection *conn;
+    dc_session_callbacks cb;
+    void *user;
+    char *site;
+    char *id;
+    char *peer;
+};
+
+static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer data)
+{
+    dc_session *s = data;
+    if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+        dc_session_send_error(s, "bad-message", NULL,
+                              "binary frames are not accepted; send JSON text");
+        return;
+    }
+    gsize len = 0;
+    const char *text = g_bytes_get_data(bytes, &len);
+    dc_client_msg msg;
+    dc_protocol_error err = {0};
+    if (!dc_protocol_parse_client(text, len, &msg, &err)) {
+        g_debug("%s (%s): bad message: %s", s->peer, s->site ? s->site : "-", err.message);
+        dc_session_send_error(s, err.code, err.field, err.message);
+        dc_protocol_error_clear(&err);
+        return;
+    }
+    if (s->cb.message) {
+        s->cb.message(s->user, s, &msg);
+    }
+    dc_client_msg_clear(&msg);
+}
+
+static void on_closed(SoupWebsocketConnection *conn, gpointer data)
+{
+    dc_session *s = data;
+    if (s->cb.closed) {
+        s->cb.closed(s->user, s); /* may free s */
+    }
+}
+
+dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer,
+                           const dc_session_callbacks *callbacks, void *user)
+{
+    dc_session *s = g_new0(dc_session, 1);
+    s->conn = g_object_ref(conn);
+    s->cb = *callbacks;
+    s->user = user;
+    s->peer = g_strdup(peer ? peer : "?");
+    soup_websocket_connection_set_max_incoming_payload_size(conn, MAX_PAYLOAD);
+    soup_websocket_connection_set_keepalive_interval(conn, KEEPALIVE_S);
+    g_signal_connect(conn, "message", G_CALLBACK(on_message), s);
+    g_signal_connect(conn, "closed", G_CALLBACK(on_closed), s);
+    return s;
+}
+
+void dc_session_free(dc_session *session)
+{
+    if (!session) {
+        return;
+    }
+    g_signal_handlers_disconnect_by_data(session->conn, session);
+    g_object_unref(session->conn);
+    g_free(session->site);
+    g_free(session->id);
+    g_free(session->peer);
+    g_free(session);
+}
+
+bool dc_session_is_open(const dc_session *session)
+{
+    return soup_websocket_connection_get_state(session->conn) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+void dc_session_send(dc_session *session, const char *json)
+{
+    if (dc_session_is_open(session)) {
+        soup_websocket_connection_send_text(session->conn, json);
+    }
+}
+
+void dc_session_send_error(dc_session *session, const char *code, const char *field,
+                           const char *message)
+{
+    g_autofree char *json = dc_protocol_error_json(code, field, message);
+    dc_session_send(session, json);
+}
+
+void dc_session_close(dc_session *session, unsigned short code, const char *reason)
+{
+    if (dc_session_is_open(session)) {
+        soup_websocket_connection_close(session->conn, code, reason);
+    }
+}
+
+const char *dc_session_site(const dc_session *session)
+{
+    return session->site;
+}
+
+const char *dc_session_id(const dc_session *session)
+{
+    return session->id;
+}
+
+void dc_session_set_joined(dc_session *session, const char *site, const char *session_id)
+{
+    g_free(session->site);
+    g_free(session->id);
+    session->site = site ? g_strdup(site) : NULL;
+    session->id = site ? g_strdup(session_id) : NULL;
+}
+
+const char *dc_session_peer(const dc_session *session)
+{
+    return session->peer;
+}

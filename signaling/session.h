@@ -1,0 +1,41 @@
+/* signaling/session: one site's WebSocket connection on /ws.
+ *
+ * Parses every text message (signaling/protocol) and answers a bad one itself
+ * with an error naming the field; valid messages go to the owner through
+ * callbacks. Before a successful join the session has no site. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "signaling/protocol.h"
+
+typedef struct dc_session dc_session;
+
+typedef struct {
+    /* A valid message from the site. */
+    void (*message)(void *user, dc_session *session, const dc_client_msg *msg);
+    /* The connection closed; the owner must dc_session_free() it (it may do
+     * so inside this callback). */
+    void (*closed)(void *user, dc_session *session);
+} dc_session_callbacks;
+
+/* Takes a new reference on @conn. @peer ("ADDRESS:PORT", for logs) is copied. */
+dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer,
+                           const dc_session_callbacks *callbacks, void *user);
+void dc_session_free(dc_session *session);
+
+void dc_session_send(dc_session *session, const char *json);
+void dc_session_send_error(dc_session *session, const char *code, const char *field,
+                           const char *message);
+/* Starts the closing handshake (no-op unless open). "closed" follows. */
+void dc_session_close(dc_session *session, unsigned short code, const char *reason);
+bool dc_session_is_open(const dc_session *session);
+
+/* The joined site and its session id (both NULL until joined). */
+const char *dc_session_site(const dc_session *session);
+const char *dc_session_id(const dc_session *session);
+/* Marks the connection joined as @site with @session_id (copied), or not
+ * joined when @site is NULL. */
+void dc_session_set_joined(dc_session *session, const char *site, const char *session_id);
+/* "ADDRESS:PORT" of the peer, for logs. */
+const char *dc_session_peer(const dc_session *session);
