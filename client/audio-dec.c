@@ -5,8 +5,6 @@
 
 #include <opus.h>
 
-#include "client/i420.h" /* DC_MEDIA_ERROR */
-
 struct dc_adec {
     OpusDecoder *opus;
     int channels;

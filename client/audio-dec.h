@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "client/media-error.h"
+
 #include "client/audio-enc.h" /* DC_AUDIO_RATE, DC_AUDIO_FRAME */
 
 typedef struct dc_adec dc_adec;

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "client/media-error.h"
+
 #define DC_AUDIO_RATE 48000
 #define DC_AUDIO_FRAME 960       /* samples per channel in 20 ms */
 #define DC_AUDIO_MAX_PACKET 1275 /* largest Opus packet (RFC 6716) */

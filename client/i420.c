@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-G_DEFINE_QUARK(dc - media - error - quark, dc_media_error)
-
 size_t dc_i420_packed_size(int width, int height)
 {
     size_t cw = (size_t)dc_i420_chroma(width), ch = (size_t)dc_i420_chroma(height);

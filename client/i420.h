@@ -10,19 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <glib.h>
-
-/* GError domain of the client's media modules (codecs, Y4M, WAV). */
-#define DC_MEDIA_ERROR (dc_media_error_quark())
-typedef enum {
-    DC_MEDIA_ERROR_INVALID, /* a parameter out of range */
-    DC_MEDIA_ERROR_CODEC,   /* libvpx or libopus refused */
-    DC_MEDIA_ERROR_FORMAT,  /* a file is not what it claims to be */
-    DC_MEDIA_ERROR_IO,      /* reading or writing a file failed */
-} dc_media_error;
-
-GQuark dc_media_error_quark(void);
-
 typedef struct {
     int width;
     int height;

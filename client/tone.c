@@ -54,7 +54,7 @@ int dc_tone_detect(const int16_t *pcm, size_t samples, int channels, int sample_
 
     /* Hann window: leakage between candidates 100 Hz apart stays far below
      * the detection margin for any window length. */
-    double energy = 0.0, wsum2 = 0.0;
+    double energy = 0.0, wsum = 0.0, wsum2 = 0.0;
     for (size_t i = 0; i < samples; i++) {
         double x = 0.0;
         for (int c = 0; c < channels; c++)
@@ -63,6 +63,7 @@ int dc_tone_detect(const int16_t *pcm, size_t samples, int channels, int sample_
         double w = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)(samples - 1));
         double xw = x * w;
         energy += xw * xw;
+        wsum += w;
         wsum2 += w * w;
         for (int k = 0; k < DC_TONE_SITES; k++) {
             double s0 = xw + coeff[k] * s1[k] - s2[k];
@@ -72,10 +73,8 @@ int dc_tone_detect(const int16_t *pcm, size_t samples, int channels, int sample_
     }
     /* Goertzel power |X_k|^2; a windowed sine of amplitude A puts about
      * (A * sum(w) / 2)^2 there, and its windowed energy is about
-     * A^2 * sum(w^2) / 2, so tone energy ~ 2 |X|^2 sum(w^2) / sum(w)^2.
-     * With the Hann window sum(w) ~ N/2 and sum(w^2) ~ 3N/8. */
-    double n = (double)samples;
-    double scale = 2.0 * (3.0 * n / 8.0) / ((n / 2.0) * (n / 2.0));
+     * A^2 * sum(w^2) / 2, so tone energy ~ 2 |X|^2 sum(w^2) / sum(w)^2. */
+    double scale = 2.0 * wsum2 / (wsum * wsum);
     int best = 0, second = -1;
     double power[DC_TONE_SITES];
     for (int k = 0; k < DC_TONE_SITES; k++) {

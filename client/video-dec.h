@@ -14,6 +14,8 @@
 
 #include <glib.h>
 
+#include "client/media-error.h"
+
 #include "client/i420.h"
 
 typedef struct dc_vdec dc_vdec;

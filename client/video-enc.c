@@ -13,7 +13,7 @@ struct dc_venc {
     dc_venc_config cfg;
     vpx_codec_ctx_t codec;
     vpx_codec_enc_cfg_t vcfg;
-    vpx_image_t img; /* wraps the caller's planes for each frame */
+    vpx_image_t img; /* describes the caller's planes for each frame */
     bool force_kf;
     bool have_last_pts;
     int64_t last_pts;
@@ -105,7 +105,6 @@ dc_venc *dc_venc_new(const dc_venc_config *cfg, GError **error)
         intra_pct = 300;
     vpx_codec_control(&enc->codec, VP8E_SET_MAX_INTRA_BITRATE_PCT, intra_pct);
 
-    vpx_img_wrap(&enc->img, VPX_IMG_FMT_I420, (unsigned)cfg->width, (unsigned)cfg->height, 1, NULL);
     return enc;
 }
 
@@ -145,6 +144,10 @@ int dc_venc_encode(dc_venc *enc, const dc_i420 *pic, int64_t pts, dc_venc_frame 
     if (enc->have_last_pts && pts - enc->last_pts < (int64_t)4 * VIDEO_CLOCK)
         duration = (unsigned long)(pts - enc->last_pts);
 
+    /* Describe the caller's planes to libvpx (no copy, no allocation: a
+     * non-NULL data pointer makes vpx_img_wrap only fill the fields). */
+    vpx_img_wrap(&enc->img, VPX_IMG_FMT_I420, (unsigned)pic->width, (unsigned)pic->height, 1,
+                 pic->plane[0]);
     for (int p = 0; p < 3; p++) {
         enc->img.planes[p] = pic->plane[p];
         enc->img.stride[p] = pic->stride[p];

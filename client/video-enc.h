@@ -15,6 +15,8 @@
 
 #include <glib.h>
 
+#include "client/media-error.h"
+
 #include "client/i420.h"
 
 typedef struct dc_venc dc_venc;

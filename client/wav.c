@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/i420.h" /* DC_MEDIA_ERROR */
-
 #define HEADER_SIZE 44
 #define CHUNK_BUF 512 /* samples converted per fwrite / fread */
 

@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "client/media-error.h"
+
 typedef struct dc_wav_writer dc_wav_writer;
 typedef struct dc_wav_reader dc_wav_reader;
 

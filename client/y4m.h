@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "client/i420.h"
+#include "client/media-error.h"
 
 typedef struct dc_y4m_writer dc_y4m_writer;
 typedef struct dc_y4m_reader dc_y4m_reader;
