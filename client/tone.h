@@ -37,7 +37,8 @@ typedef struct {
     int site_index;   /* strongest candidate */
     double snr_db;    /* its power over everything else in the window */
     double margin_db; /* its power over the second strongest candidate */
-    double level_db;  /* window RMS in dBFS */
+    double level_db;  /* window power in dB relative to a full-scale square
+                       * (the -20 dBFS-peak site tone reads -23) */
 } dc_tone_result;
 
 /* Finds the dominant site tone in samples (per channel) of interleaved PCM

@@ -13,7 +13,6 @@ struct dc_y4m_writer {
     char *path;
     int width, height;
     unsigned frames;
-    bool failed;
 };
 
 struct dc_y4m_reader {
@@ -73,10 +72,8 @@ gboolean dc_y4m_writer_write(dc_y4m_writer *w, const dc_i420 *pic, GError **erro
             ok = fwrite(pic->plane[p] + (size_t)y * (size_t)pic->stride[p], 1, (size_t)pw, w->f) ==
                  (size_t)pw;
     }
-    if (!ok) {
-        w->failed = true;
+    if (!ok)
         return io_error(error, "cannot write", w->path, errno);
-    }
     w->frames++;
     return TRUE;
 }
