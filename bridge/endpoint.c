@@ -1,0 +1,335 @@
+/* endpoint: libnice + DTLS-SRTP shell of one session. See endpoint.h. */
+#include "bridge/endpoint.h"
+
+#include <agent.h>
+#include <errno.h>
+#include <string.h>
+
+#include "bridge/timer.h"
+#include "core/demux.h"
+#include "core/srtp.h"
+
+static GQuark ep_error_quark(void)
+{
+    return g_quark_from_static_string("dc-endpoint-error-quark");
+}
+#define EP_ERROR (ep_error_quark())
+
+#define EP_BUF 2048
+
+struct dc_endpoint {
+    GMainContext *ctx;
+    dc_endpoint_callbacks cb;
+    void *user;
+    NiceAgent *agent;
+    guint stream;
+    char *ufrag;
+    char *pwd;
+    dc_dtls *dtls;
+    dc_srtp *srtp;
+    dc_timer *dtls_timer;
+    bool remote_set;
+    bool dtls_server;
+    bool dtls_started;
+    bool ice_ready;
+    bool closing;
+    GPtrArray *early_candidates; /* "a=candidate:..." before the answer */
+    bool early_end;
+    dc_endpoint_state state;
+    dc_endpoint_stats stats;
+    uint8_t rx[EP_BUF];
+};
+
+static void set_state(dc_endpoint *e, dc_endpoint_state s, const char *why)
+{
+    if (e->state == s || e->state == DC_ENDPOINT_FAILED || e->closing)
+        return;
+    e->state = s;
+    e->cb.state(e->user, s, why);
+}
+
+/* Sends what DTLS has queued, takes the keys once connected, and rearms the
+ * retransmission timer. */
+static void dtls_pump(dc_endpoint *e, int64_t now_us)
+{
+    uint8_t buf[DC_DTLS_MTU];
+    int n;
+    while ((n = dc_dtls_poll_datagram(e->dtls, buf, sizeof buf)) > 0)
+        nice_agent_send(e->agent, e->stream, 1, (guint)n, (const gchar *)buf);
+    dc_dtls_state st = dc_dtls_get_state(e->dtls);
+    if (st == DC_DTLS_STATE_CONNECTED && !e->srtp) {
+        dc_srtp_keys keys;
+        int err = 0;
+        if (dc_dtls_export_srtp_keys(e->dtls, &keys) == 0)
+            e->srtp = dc_srtp_new(&keys, &err);
+        memset(&keys, 0, sizeof keys);
+        if (!e->srtp)
+            set_state(e, DC_ENDPOINT_FAILED, "SRTP setup failed");
+        else if (e->ice_ready)
+            set_state(e, DC_ENDPOINT_CONNECTED, NULL);
+    } else if (st == DC_DTLS_STATE_FAILED) {
+        set_state(e, DC_ENDPOINT_FAILED, dc_dtls_error(e->dtls));
+    } else if (st == DC_DTLS_STATE_CLOSED) {
+        set_state(e, DC_ENDPOINT_FAILED, "DTLS closed by the peer");
+    }
+    dc_timer_set(e->dtls_timer, dc_dtls_next_timeout(e->dtls));
+}
+
+static void dtls_timeout(void *user, int64_t now_us)
+{
+    dc_endpoint *e = user;
+    dc_dtls_handle_timeout(e->dtls, now_us);
+    dtls_pump(e, now_us);
+}
+
+static void maybe_start_dtls(dc_endpoint *e)
+{
+    if (e->dtls_started || !e->remote_set)
+        return;
+    if (!e->dtls_server && !e->ice_ready)
+        return; /* a client's ClientHello waits for a path */
+    e->dtls_started = true;
+    int64_t now = g_get_monotonic_time();
+    dc_dtls_start(e->dtls, e->dtls_server ? DC_DTLS_ROLE_SERVER : DC_DTLS_ROLE_CLIENT, now);
+    dtls_pump(e, now);
+}
+
+static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
+                    gpointer data)
+{
+    dc_endpoint *e = data;
+    if (len == 0 || len > sizeof e->rx) {
+        e->stats.dropped_demux++;
+        return;
+    }
+    int64_t now = g_get_monotonic_time();
+    dc_demux_class c = dc_demux_classify((const uint8_t *)buf, len);
+    if (c == DC_DEMUX_DTLS) {
+        if (dc_dtls_feed(e->dtls, (const uint8_t *)buf, len, now) == 0)
+            dtls_pump(e, now);
+        return;
+    }
+    if (c != DC_DEMUX_RTP && c != DC_DEMUX_RTCP) {
+        e->stats.dropped_demux++;
+        return;
+    }
+    if (!e->srtp) {
+        e->stats.dropped_early++;
+        return;
+    }
+    memcpy(e->rx, buf, len);
+    int n = c == DC_DEMUX_RTP ? dc_srtp_unprotect_rtp(e->srtp, e->rx, len)
+                              : dc_srtp_unprotect_rtcp(e->srtp, e->rx, len);
+    if (n <= 0) {
+        e->stats.dropped_srtp++;
+        return;
+    }
+    if (c == DC_DEMUX_RTP)
+        e->cb.rtp(e->user, e->rx, (size_t)n, now);
+    else
+        e->cb.rtcp(e->user, e->rx, (size_t)n, now);
+}
+
+static void on_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
+{
+    dc_endpoint *e = data;
+    g_autofree char *sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
+    if (!sdp)
+        return;
+    const char *c = g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp;
+    e->cb.candidate(e->user, c);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
+{
+    dc_endpoint *e = data;
+    e->cb.candidate(e->user, "");
+}
+
+static void on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
+                               gpointer data)
+{
+    dc_endpoint *e = data;
+    if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
+        if (!e->ice_ready) {
+            e->ice_ready = true;
+            maybe_start_dtls(e);
+            if (e->srtp)
+                set_state(e, DC_ENDPOINT_CONNECTED, NULL);
+        }
+    } else if (state == NICE_COMPONENT_STATE_FAILED) {
+        set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
+    }
+}
+
+dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_callbacks *cb,
+                             void *user, GError **error)
+{
+    dc_endpoint *e = g_new0(dc_endpoint, 1);
+    e->ctx = g_main_context_ref(cfg->ctx);
+    e->cb = *cb;
+    e->user = user;
+    e->state = DC_ENDPOINT_CONNECTING;
+    e->early_candidates = g_ptr_array_new_with_free_func(g_free);
+    e->dtls = dc_dtls_new(cfg->cert);
+    e->dtls_timer = dc_timer_new(cfg->ctx, dtls_timeout, e);
+    e->agent =
+        nice_agent_new_full(cfg->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+    if (!e->dtls || !e->agent) {
+        g_set_error(error, EP_ERROR, 0, "cannot create the ICE agent or DTLS state");
+        dc_endpoint_free(e);
+        return NULL;
+    }
+    g_object_set(e->agent, "controlling-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE, NULL);
+    for (const char *const *a = cfg->local_addresses; a && *a; a++) {
+        NiceAddress addr;
+        nice_address_init(&addr);
+        if (!nice_address_set_from_string(&addr, *a)) {
+            g_set_error(error, EP_ERROR, 0, "bad local address %s", *a);
+            dc_endpoint_free(e);
+            return NULL;
+        }
+        nice_agent_add_local_address(e->agent, &addr);
+    }
+    e->stream = nice_agent_add_stream(e->agent, 1);
+    if (cfg->port_min)
+        nice_agent_set_port_range(e->agent, e->stream, 1, cfg->port_min, cfg->port_max);
+    g_signal_connect(e->agent, "new-candidate-full", G_CALLBACK(on_candidate), e);
+    g_signal_connect(e->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), e);
+    g_signal_connect(e->agent, "component-state-changed", G_CALLBACK(on_component_state), e);
+    nice_agent_attach_recv(e->agent, e->stream, 1, cfg->ctx, on_recv, e);
+    nice_agent_get_local_credentials(e->agent, e->stream, &e->ufrag, &e->pwd);
+    if (!nice_agent_gather_candidates(e->agent, e->stream)) {
+        g_set_error(error, EP_ERROR, 0, "cannot gather ICE candidates (ports %u-%u in use?)",
+                    cfg->port_min, cfg->port_max);
+        dc_endpoint_free(e);
+        return NULL;
+    }
+    return e;
+}
+
+void dc_endpoint_free(dc_endpoint *e)
+{
+    if (!e)
+        return;
+    e->closing = true;
+    if (e->agent) {
+        g_signal_handlers_disconnect_by_data(e->agent, e);
+        if (e->dtls && dc_dtls_get_state(e->dtls) == DC_DTLS_STATE_CONNECTED &&
+            dc_dtls_close(e->dtls) == 0) {
+            uint8_t buf[DC_DTLS_MTU];
+            int n;
+            while ((n = dc_dtls_poll_datagram(e->dtls, buf, sizeof buf)) > 0)
+                nice_agent_send(e->agent, e->stream, 1, (guint)n, (const gchar *)buf);
+        }
+        nice_agent_attach_recv(e->agent, e->stream, 1, e->ctx, NULL, NULL);
+        nice_agent_remove_stream(e->agent, e->stream);
+        g_object_unref(e->agent);
+    }
+    dc_timer_free(e->dtls_timer);
+    dc_dtls_free(e->dtls);
+    dc_srtp_free(e->srtp);
+    g_free(e->ufrag);
+    g_free(e->pwd);
+    g_ptr_array_unref(e->early_candidates);
+    g_main_context_unref(e->ctx);
+    g_free(e);
+}
+
+const char *dc_endpoint_ice_ufrag(const dc_endpoint *e)
+{
+    return e->ufrag;
+}
+
+const char *dc_endpoint_ice_pwd(const dc_endpoint *e)
+{
+    return e->pwd;
+}
+
+/* Gives one "a=candidate:..." line to libnice. */
+static bool add_candidate_now(dc_endpoint *e, const char *line, GError **error)
+{
+    NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(e->agent, e->stream, line);
+    if (!c) {
+        g_set_error(error, EP_ERROR, 0, "cannot use remote candidate \"%s\"", line);
+        return false;
+    }
+    GSList *l = g_slist_append(NULL, c);
+    int n = nice_agent_set_remote_candidates(e->agent, e->stream, 1, l);
+    g_slist_free_full(l, (GDestroyNotify)nice_candidate_free);
+    if (n < 0) {
+        g_set_error(error, EP_ERROR, 0, "libnice refused remote candidate \"%s\"", line);
+        return false;
+    }
+    return true;
+}
+
+bool dc_endpoint_set_remote(dc_endpoint *e, const char *ufrag, const char *pwd,
+                            const char *fingerprint, bool dtls_server, GError **error)
+{
+    if (e->remote_set)
+        return true;
+    if (dc_dtls_set_remote_fingerprint(e->dtls, fingerprint) < 0) {
+        g_set_error(error, EP_ERROR, 0, "unusable fingerprint \"%s\"", fingerprint);
+        return false;
+    }
+    if (!nice_agent_set_remote_credentials(e->agent, e->stream, ufrag, pwd)) {
+        g_set_error(error, EP_ERROR, 0, "libnice refused the remote ICE credentials");
+        return false;
+    }
+    e->remote_set = true;
+    e->dtls_server = dtls_server;
+    for (guint i = 0; i < e->early_candidates->len; i++) {
+        g_autoptr(GError) err = NULL;
+        add_candidate_now(e, e->early_candidates->pdata[i], &err);
+    }
+    g_ptr_array_set_size(e->early_candidates, 0);
+    if (e->early_end)
+        nice_agent_peer_candidate_gathering_done(e->agent, e->stream);
+    maybe_start_dtls(e);
+    return true;
+}
+
+bool dc_endpoint_add_remote_candidate(dc_endpoint *e, const char *candidate, GError **error)
+{
+    if (!candidate || !*candidate) {
+        if (e->remote_set)
+            nice_agent_peer_candidate_gathering_done(e->agent, e->stream);
+        else
+            e->early_end = true;
+        return true;
+    }
+    char *line = g_str_has_prefix(candidate, "a=") ? g_strdup(candidate)
+                                                   : g_strconcat("a=", candidate, NULL);
+    if (!e->remote_set) {
+        g_ptr_array_add(e->early_candidates, line);
+        return true;
+    }
+    bool ok = add_candidate_now(e, line, error);
+    g_free(line);
+    return ok;
+}
+
+void dc_endpoint_send(dc_endpoint *e, const uint8_t *buf, size_t len, bool is_rtcp)
+{
+    uint8_t out[EP_BUF + DC_SRTP_MAX_OVERHEAD];
+    if (!e->srtp || !e->ice_ready || len > EP_BUF) {
+        e->stats.dropped_early++;
+        return;
+    }
+    memcpy(out, buf, len);
+    int n = is_rtcp ? dc_srtp_protect_rtcp(e->srtp, out, len, sizeof out)
+                    : dc_srtp_protect_rtp(e->srtp, out, len, sizeof out);
+    if (n <= 0 || nice_agent_send(e->agent, e->stream, 1, (guint)n, (const gchar *)out) < 0)
+        e->stats.send_failed++;
+}
+
+dc_endpoint_state dc_endpoint_get_state(const dc_endpoint *e)
+{
+    return e->state;
+}
+
+void dc_endpoint_get_stats(const dc_endpoint *e, dc_endpoint_stats *out)
+{
+    *out = e->stats;
+}

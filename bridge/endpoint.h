@@ -1,0 +1,81 @@
+/* endpoint: the I/O shell of one site's session at the bridge: a libnice
+ * agent (full ICE, controlling, trickle, RFC 5245, one stream with one
+ * component: BUNDLE + rtcp-mux), DTLS-SRTP through core/dtls and core/srtp,
+ * and RFC 7983 demultiplexing through core/demux.
+ *
+ * Runs on the meeting's worker GMainContext; every callback comes on it.
+ * Received RTP/RTCP is unprotected in place and handed up; malformed,
+ * unauthenticated or replayed packets are counted and dropped.
+ *
+ * Ownership: the caller owns the endpoint and frees it with dc_endpoint_free()
+ * on the worker thread; cert and the callbacks' user are borrowed.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/dtls.h"
+
+typedef enum {
+    DC_ENDPOINT_CONNECTING,
+    DC_ENDPOINT_CONNECTED, /* ICE ready and DTLS done: media flows */
+    DC_ENDPOINT_FAILED,
+} dc_endpoint_state;
+
+typedef struct {
+    /* A local candidate, "candidate:..." (no "a="). */
+    void (*candidate)(void *user, const char *candidate);
+    void (*state)(void *user, dc_endpoint_state state, const char *why);
+    /* Decrypted media, the buffer borrowed for the call. */
+    void (*rtp)(void *user, const uint8_t *buf, size_t len, int64_t now_us);
+    void (*rtcp)(void *user, const uint8_t *buf, size_t len, int64_t now_us);
+} dc_endpoint_callbacks;
+
+typedef struct {
+    GMainContext *ctx;
+    const dc_dtls_cert *cert;
+    uint16_t port_min, port_max;
+    const char *const *local_addresses; /* NULL-terminated; may be empty */
+} dc_endpoint_config;
+
+typedef struct {
+    uint64_t dropped_demux; /* unknown first byte */
+    uint64_t dropped_srtp;  /* failed authentication or replay */
+    uint64_t dropped_early; /* media before SRTP keys */
+    uint64_t send_failed;
+} dc_endpoint_stats;
+
+typedef struct dc_endpoint dc_endpoint;
+
+/* Creates the agent and starts gathering (candidates come through cb).
+ * Returns NULL with error set when libnice refuses. */
+dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_callbacks *cb,
+                             void *user, GError **error);
+
+/* Frees the agent, DTLS and SRTP state; no callback after this. NULL ok. */
+void dc_endpoint_free(dc_endpoint *e);
+
+/* The local ICE credentials (borrowed, live as long as e). */
+const char *dc_endpoint_ice_ufrag(const dc_endpoint *e);
+const char *dc_endpoint_ice_pwd(const dc_endpoint *e);
+
+/* Applies the remote side of the answer: ICE credentials, DTLS fingerprint
+ * and role (dtls_server when the answer says a=setup:active). Only the first
+ * call counts; later answers (renegotiation) keep the transport. Returns
+ * false with error set on a bad fingerprint. */
+bool dc_endpoint_set_remote(dc_endpoint *e, const char *ufrag, const char *pwd,
+                            const char *fingerprint, bool dtls_server, GError **error);
+
+/* Adds a trickled remote candidate ("candidate:..." with or without "a=");
+ * NULL or "" means end of candidates. Kept until the answer when early.
+ * Returns false with error set when it does not parse. */
+bool dc_endpoint_add_remote_candidate(dc_endpoint *e, const char *candidate, GError **error);
+
+/* Protects and sends one plaintext RTP or RTCP packet; dropped (counted)
+ * before the SRTP keys exist. No allocation. */
+void dc_endpoint_send(dc_endpoint *e, const uint8_t *buf, size_t len, bool is_rtcp);
+
+dc_endpoint_state dc_endpoint_get_state(const dc_endpoint *e);
+void dc_endpoint_get_stats(const dc_endpoint *e, dc_endpoint_stats *out);

@@ -1,0 +1,418 @@
+/* meeting: endpoints, router and renegotiation of one meeting on its worker.
+ * See meeting.h. */
+#include "bridge/meeting.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "bridge/endpoint.h"
+#include "bridge/offer.h"
+#include "bridge/router.h"
+#include "bridge/timer.h"
+
+#define REOFFER_DEBOUNCE_US 200000
+#define STATS_LOG_INTERVAL_S 5
+
+typedef struct {
+    dc_meeting *m;
+    unsigned index;
+    dc_endpoint *ep; /* NULL when the site is absent */
+    char *session;
+    uint64_t origin_id;
+    uint64_t version;
+    bool offered;        /* an offer went out on this session */
+    bool answer_pending; /* ... and its answer has not come */
+    bool offer_queued;   /* another offer is due once it comes */
+    bool reoffer_armed;
+    dc_timer *offer_timer;
+} meeting_site;
+
+struct dc_meeting {
+    char *id;
+    dc_meeting_env env;
+    dc_meeting_callbacks cb;
+    void *user;
+    unsigned n_sites;
+    const char **site_ids;
+    meeting_site *sites;
+    dc_router *router;
+    dc_timer *router_timer;
+    GSource *stats_source;
+    dc_router_stats last_stats;
+};
+
+/* ---- messages to the signaling service ---- */
+
+static JsonBuilder *msg_begin(dc_meeting *m, const char *op, unsigned site)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "op");
+    json_builder_add_string_value(b, op);
+    json_builder_set_member_name(b, "meeting");
+    json_builder_add_string_value(b, m->id);
+    json_builder_set_member_name(b, "endpoint");
+    json_builder_add_string_value(b, m->site_ids[site]);
+    return b;
+}
+
+static void msg_end(dc_meeting *m, JsonBuilder *b)
+{
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_object_unref(b);
+    m->cb.emit(m->user, m->id, json_to_string(root, FALSE));
+}
+
+static void emit_state(dc_meeting *m, unsigned site, const char *state)
+{
+    JsonBuilder *b = msg_begin(m, "endpoint.state", site);
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, state);
+    msg_end(m, b);
+}
+
+static void emit_error(dc_meeting *m, unsigned site, const char *message)
+{
+    g_warning("meeting %s site %s: %s", m->id, m->site_ids[site], message);
+    JsonBuilder *b = msg_begin(m, "error", site);
+    json_builder_set_member_name(b, "message");
+    json_builder_add_string_value(b, message);
+    msg_end(m, b);
+}
+
+/* ---- router glue ---- */
+
+static void router_rearm(dc_meeting *m)
+{
+    dc_timer_set(m->router_timer, dc_router_next_timeout(m->router));
+}
+
+static void router_send(void *user, unsigned site, const uint8_t *buf, size_t len, bool is_rtcp)
+{
+    dc_meeting *m = user;
+    if (m->sites[site].ep)
+        dc_endpoint_send(m->sites[site].ep, buf, len, is_rtcp);
+}
+
+static void router_timeout(void *user, int64_t now_us)
+{
+    dc_meeting *m = user;
+    dc_router_handle_timeout(m->router, now_us);
+    router_rearm(m);
+}
+
+static gboolean stats_log(gpointer data)
+{
+    dc_meeting *m = data;
+    dc_router_stats s, *p = &m->last_stats;
+    dc_router_get_stats(m->router, &s);
+    if (s.rtp_in != p->rtp_in || s.malformed != p->malformed)
+        g_message("meeting %s: last %ds: rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
+                  ", nack %" G_GUINT64_FORMAT " resent %" G_GUINT64_FORMAT
+                  ", keyframe req in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
+                  ", dropped malformed %" G_GUINT64_FORMAT " unknown %" G_GUINT64_FORMAT,
+                  m->id, STATS_LOG_INTERVAL_S, s.rtp_in - p->rtp_in, s.rtp_out - p->rtp_out,
+                  s.nack_in - p->nack_in, s.nack_resent - p->nack_resent,
+                  s.keyframe_req_in - p->keyframe_req_in, s.keyframe_req_out - p->keyframe_req_out,
+                  s.malformed - p->malformed, s.unknown - p->unknown);
+    *p = s;
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- offers ---- */
+
+static void send_offer(meeting_site *ms)
+{
+    dc_meeting *m = ms->m;
+    bool *present = g_new0(bool, m->n_sites);
+    for (unsigned i = 0; i < m->n_sites; i++)
+        present[i] = m->sites[i].ep != NULL;
+    dc_offer_desc d = {
+        .site_ids = m->site_ids,
+        .n_sites = m->n_sites,
+        .receiver = ms->index,
+        .present = present,
+        .router = m->router,
+        .origin_id = ms->origin_id,
+        .version = ++ms->version,
+        .ice_ufrag = dc_endpoint_ice_ufrag(ms->ep),
+        .ice_pwd = dc_endpoint_ice_pwd(ms->ep),
+        .fingerprint = dc_dtls_cert_fingerprint(m->env.cert),
+    };
+    GArray *streams = g_array_new(FALSE, FALSE, sizeof(dc_offer_stream));
+    g_autofree char *sdp = dc_offer_build(&d, streams);
+    g_free(present);
+
+    JsonBuilder *b = msg_begin(m, "offer", ms->index);
+    json_builder_set_member_name(b, "sdp");
+    json_builder_add_string_value(b, sdp);
+    json_builder_set_member_name(b, "streams");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < streams->len; i++) {
+        const dc_offer_stream *st = &g_array_index(streams, dc_offer_stream, i);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "mid");
+        json_builder_add_string_value(b, st->mid);
+        json_builder_set_member_name(b, "site");
+        json_builder_add_string_value(b, m->site_ids[st->site]);
+        json_builder_set_member_name(b, "kind");
+        json_builder_add_string_value(b, st->kind == DC_ROUTER_AUDIO ? "audio" : "video");
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    msg_end(m, b);
+    g_array_unref(streams);
+    ms->offered = true;
+    ms->answer_pending = true;
+    ms->offer_queued = false;
+}
+
+static void offer_timeout(void *user, int64_t now_us)
+{
+    meeting_site *ms = user;
+    ms->reoffer_armed = false;
+    if (!ms->ep)
+        return;
+    if (ms->answer_pending)
+        ms->offer_queued = true;
+    else
+        send_offer(ms);
+}
+
+/* A site joined or left: every other present site gets a new offer, ~200 ms
+ * later so that a burst of changes makes one offer. */
+static void schedule_reoffers(dc_meeting *m, unsigned changed)
+{
+    int64_t at = g_get_monotonic_time() + REOFFER_DEBOUNCE_US;
+    for (unsigned i = 0; i < m->n_sites; i++) {
+        meeting_site *ms = &m->sites[i];
+        if (i == changed || !ms->ep || !ms->offered || ms->reoffer_armed)
+            continue;
+        ms->reoffer_armed = true;
+        dc_timer_set(ms->offer_timer, at);
+    }
+}
+
+/* ---- endpoint callbacks ---- */
+
+static void ep_candidate(void *user, const char *candidate)
+{
+    meeting_site *ms = user;
+    JsonBuilder *b = msg_begin(ms->m, "candidate", ms->index);
+    json_builder_set_member_name(b, "candidate");
+    json_builder_add_string_value(b, candidate);
+    json_builder_set_member_name(b, "sdpMid");
+    json_builder_add_string_value(b, "0");
+    json_builder_set_member_name(b, "sdpMLineIndex");
+    json_builder_add_int_value(b, 0);
+    msg_end(ms->m, b);
+}
+
+static void ep_state(void *user, dc_endpoint_state state, const char *why)
+{
+    meeting_site *ms = user;
+    if (state == DC_ENDPOINT_CONNECTED) {
+        g_message("meeting %s site %s: connected", ms->m->id, ms->m->site_ids[ms->index]);
+        emit_state(ms->m, ms->index, "connected");
+        dc_router_site_ready(ms->m->router, ms->index, g_get_monotonic_time());
+        router_rearm(ms->m);
+    } else if (state == DC_ENDPOINT_FAILED) {
+        g_warning("meeting %s site %s: failed: %s", ms->m->id, ms->m->site_ids[ms->index],
+                  why ? why : "?");
+        emit_state(ms->m, ms->index, "failed");
+    }
+}
+
+static void ep_rtp(void *user, const uint8_t *buf, size_t len, int64_t now_us)
+{
+    meeting_site *ms = user;
+    dc_router_receive_rtp(ms->m->router, ms->index, buf, len, now_us);
+    router_rearm(ms->m);
+}
+
+static void ep_rtcp(void *user, const uint8_t *buf, size_t len, int64_t now_us)
+{
+    meeting_site *ms = user;
+    dc_router_receive_rtcp(ms->m->router, ms->index, buf, len, now_us);
+    router_rearm(ms->m);
+}
+
+static const dc_endpoint_callbacks ep_callbacks = {
+    .candidate = ep_candidate,
+    .state = ep_state,
+    .rtp = ep_rtp,
+    .rtcp = ep_rtcp,
+};
+
+/* ---- lifecycle and commands ---- */
+
+dc_meeting *dc_meeting_new(const char *id, const dc_meeting_env *env,
+                           const dc_meeting_callbacks *cb, void *user)
+{
+    dc_meeting *m = g_new0(dc_meeting, 1);
+    m->id = g_strdup(id);
+    m->env = *env;
+    m->cb = *cb;
+    m->user = user;
+    m->n_sites = (unsigned)MIN(env->config->n_sites, DC_ROUTER_MAX_SITES);
+    m->site_ids = g_new0(const char *, m->n_sites);
+    m->sites = g_new0(meeting_site, m->n_sites);
+    for (unsigned i = 0; i < m->n_sites; i++) {
+        m->site_ids[i] = env->config->sites[i].id;
+        m->sites[i].m = m;
+        m->sites[i].index = i;
+        m->sites[i].offer_timer = dc_timer_new(env->ctx, offer_timeout, &m->sites[i]);
+    }
+    dc_router_callbacks rcb = {.send = router_send};
+    m->router = dc_router_new(m->n_sites, g_random_int() | (uint64_t)g_random_int() << 32,
+                              g_get_real_time() - g_get_monotonic_time(), &rcb, m);
+    m->router_timer = dc_timer_new(env->ctx, router_timeout, m);
+    m->stats_source = g_timeout_source_new_seconds(STATS_LOG_INTERVAL_S);
+    g_source_set_callback(m->stats_source, stats_log, m, NULL);
+    g_source_attach(m->stats_source, env->ctx);
+    return m;
+}
+
+void dc_meeting_free(dc_meeting *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->n_sites; i++) {
+        dc_endpoint_free(m->sites[i].ep);
+        dc_timer_free(m->sites[i].offer_timer);
+        g_free(m->sites[i].session);
+    }
+    g_source_destroy(m->stats_source);
+    g_source_unref(m->stats_source);
+    dc_timer_free(m->router_timer);
+    dc_router_free(m->router);
+    g_free(m->sites);
+    g_free(m->site_ids);
+    g_free(m->id);
+    g_free(m);
+}
+
+const char *dc_meeting_id(const dc_meeting *m)
+{
+    return m->id;
+}
+
+/* The index of a configured site, or -1 (an error is emitted for the
+ * caller's endpoint name when it is not configured). */
+static int site_index(dc_meeting *m, const char *site)
+{
+    for (unsigned i = 0; i < m->n_sites; i++)
+        if (site && strcmp(m->site_ids[i], site) == 0)
+            return (int)i;
+    g_warning("meeting %s: unknown site \"%s\"", m->id, site ? site : "");
+    return -1;
+}
+
+void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *session)
+{
+    int i = site_index(m, site);
+    if (i < 0)
+        return;
+    meeting_site *ms = &m->sites[i];
+    bool joined = ms->ep == NULL;
+    dc_endpoint_free(ms->ep);
+    ms->ep = NULL;
+    g_free(ms->session);
+    ms->session = g_strdup(session);
+    ms->offered = ms->answer_pending = ms->offer_queued = false;
+    ms->origin_id = (((uint64_t)g_random_int() << 32) | g_random_int()) >> 1;
+    ms->version = 0;
+    dc_endpoint_config cfg = {
+        .ctx = m->env.ctx,
+        .cert = m->env.cert,
+        .port_min = m->env.config->udp_port_min,
+        .port_max = m->env.config->udp_port_max,
+        .local_addresses = (const char *const *)m->env.config->local_addresses,
+    };
+    g_autoptr(GError) error = NULL;
+    ms->ep = dc_endpoint_new(&cfg, &ep_callbacks, ms, &error);
+    if (!ms->ep) {
+        dc_router_site_stop(m->router, (unsigned)i);
+        emit_error(m, (unsigned)i, error->message);
+        emit_state(m, (unsigned)i, "failed");
+        if (!joined)
+            schedule_reoffers(m, (unsigned)i);
+        return;
+    }
+    g_message("meeting %s site %s: %s session %s", m->id, site, joined ? "new" : "replaced",
+              session ? session : "-");
+    dc_router_site_start(m->router, (unsigned)i, g_get_monotonic_time());
+    router_rearm(m);
+    emit_state(m, (unsigned)i, "connecting");
+    send_offer(ms);
+    if (joined)
+        schedule_reoffers(m, (unsigned)i);
+}
+
+void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp)
+{
+    int i = site_index(m, site);
+    if (i < 0)
+        return;
+    meeting_site *ms = &m->sites[i];
+    if (!ms->ep || !ms->answer_pending) {
+        emit_error(m, (unsigned)i, "answer without a pending offer");
+        return;
+    }
+    dc_router_site_params *p = g_new0(dc_router_site_params, 1);
+    dc_offer_remote remote = {0};
+    g_autoptr(GError) error = NULL;
+    if (!sdp || !dc_offer_parse_answer(sdp, (unsigned)i, m->n_sites, p, &remote, &error)) {
+        emit_error(m, (unsigned)i, error ? error->message : "answer without sdp");
+        g_free(p);
+        return;
+    }
+    ms->answer_pending = false;
+    dc_router_site_set_params(m->router, (unsigned)i, p);
+    g_free(p);
+    if (!dc_endpoint_set_remote(ms->ep, remote.ice_ufrag, remote.ice_pwd, remote.fingerprint,
+                                remote.dtls_server, &error)) {
+        emit_error(m, (unsigned)i, error->message);
+    } else {
+        for (guint c = 0; c < remote.candidates->len; c++) {
+            g_autoptr(GError) cerr = NULL;
+            dc_endpoint_add_remote_candidate(ms->ep, remote.candidates->pdata[c], &cerr);
+        }
+    }
+    dc_offer_remote_clear(&remote);
+    router_rearm(m);
+    if (ms->offer_queued)
+        send_offer(ms);
+}
+
+void dc_meeting_candidate(dc_meeting *m, const char *site, const char *candidate)
+{
+    int i = site_index(m, site);
+    if (i < 0)
+        return;
+    meeting_site *ms = &m->sites[i];
+    if (!ms->ep)
+        return;
+    g_autoptr(GError) error = NULL;
+    if (!dc_endpoint_add_remote_candidate(ms->ep, candidate, &error))
+        emit_error(m, (unsigned)i, error->message);
+}
+
+void dc_meeting_endpoint_remove(dc_meeting *m, const char *site)
+{
+    int i = site_index(m, site);
+    if (i < 0)
+        return;
+    meeting_site *ms = &m->sites[i];
+    if (!ms->ep)
+        return;
+    dc_endpoint_free(ms->ep);
+    ms->ep = NULL;
+    ms->offered = ms->answer_pending = ms->offer_queued = false;
+    dc_router_site_stop(m->router, (unsigned)i);
+    router_rearm(m);
+    g_message("meeting %s site %s: removed", m->id, site);
+    emit_state(m, (unsigned)i, "closed");
+    schedule_reoffers(m, (unsigned)i);
+}

@@ -1,0 +1,59 @@
+/* meeting: one meeting at the bridge, living on one worker thread: the
+ * sites' endpoints (endpoint.c), the sans-IO router (router.c), the offers
+ * (offer.c) and their renegotiation, and the router's timer.
+ *
+ * Threading: dc_meeting_new() may run on any thread; every other function,
+ * and every callback, runs on the worker whose GMainContext was given. No
+ * locks: the control link hands commands over with
+ * g_main_context_invoke_full().
+ *
+ * Messages to the signaling service leave through cb->emit as complete JSON
+ * texts of the control link (docs/control.md): offer, candidate,
+ * endpoint.state, error.
+ *
+ * Ownership: the caller owns the meeting and frees it on its worker; env's
+ * config and cert are borrowed and must outlive it.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "common/config.h"
+#include "core/dtls.h"
+
+typedef struct dc_meeting dc_meeting;
+
+typedef struct {
+    /* A message for the signaling service; json is g_malloc'd and passed to
+     * the callee. Called on the worker thread. */
+    void (*emit)(void *user, const char *meeting_id, char *json);
+} dc_meeting_callbacks;
+
+typedef struct {
+    GMainContext *ctx; /* the worker's */
+    const dc_config *config;
+    const dc_dtls_cert *cert;
+} dc_meeting_env;
+
+/* Creates an empty meeting (no site present). Never NULL. */
+dc_meeting *dc_meeting_new(const char *id, const dc_meeting_env *env,
+                           const dc_meeting_callbacks *cb, void *user);
+
+/* Closes every endpoint (no messages emitted) and frees m. NULL ok. */
+void dc_meeting_free(dc_meeting *m);
+
+/* The meeting id (borrowed). */
+const char *dc_meeting_id(const dc_meeting *m);
+
+/* endpoint.add: creates the site's endpoint, or replaces its session at once
+ * (keeping the continuity of what it receives), and sends it an offer. */
+void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *session);
+
+/* answer: the site's SDP answer to the last offer. */
+void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp);
+
+/* candidate: a trickled remote candidate; empty = end of candidates. */
+void dc_meeting_candidate(dc_meeting *m, const char *site, const char *candidate);
+
+/* endpoint.remove: closes the site's endpoint; the others are re-offered. */
+void dc_meeting_endpoint_remove(dc_meeting *m, const char *site);
