@@ -1,0 +1,1557 @@
+/* sdp: WebRTC SDP data model, parser, writer and offer/answer. See sdp.h. */
+#include "core/sdp.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+GQuark dc_sdp_error_quark(void)
+{
+    return g_quark_from_static_string("dc-sdp-error-quark");
+}
+
+static const char *const dir_names[] = {NULL, "sendrecv", "sendonly", "recvonly", "inactive"};
+static const char *const setup_names[] = {NULL, "actpass", "active", "passive", "holdconn"};
+
+const char *dc_sdp_direction_name(dc_sdp_direction d)
+{
+    return (unsigned)d < G_N_ELEMENTS(dir_names) ? dir_names[d] : NULL;
+}
+
+const char *dc_sdp_setup_name(dc_sdp_setup s)
+{
+    return (unsigned)s < G_N_ELEMENTS(setup_names) ? setup_names[s] : NULL;
+}
+
+/* ---- construction and destruction ---- */
+
+static void codec_free(gpointer p)
+{
+    dc_sdp_codec *c = p;
+    g_free(c->name);
+    g_free(c->fmtp);
+    g_ptr_array_unref(c->rtcp_fb);
+    g_free(c);
+}
+
+static void extmap_free(gpointer p)
+{
+    dc_sdp_extmap *e = p;
+    g_free(e->uri);
+    g_free(e);
+}
+
+static void ssrc_free(gpointer p)
+{
+    dc_sdp_ssrc *e = p;
+    g_free(e->cname);
+    g_free(e);
+}
+
+static void ssrc_group_free(gpointer p)
+{
+    dc_sdp_ssrc_group *g = p;
+    g_free(g->semantics);
+    g_array_unref(g->ssrcs);
+    g_free(g);
+}
+
+void dc_sdp_candidate_free(dc_sdp_candidate *c)
+{
+    if (!c)
+        return;
+    g_free(c->foundation);
+    g_free(c->transport);
+    g_free(c->address);
+    g_free(c->type);
+    g_free(c->raddr);
+    g_free(c->extra);
+    g_free(c);
+}
+
+static void candidate_free(gpointer p)
+{
+    dc_sdp_candidate_free(p);
+}
+
+static void fingerprint_clear(dc_sdp_fingerprint *f)
+{
+    g_clear_pointer(&f->algorithm, g_free);
+    g_clear_pointer(&f->hex, g_free);
+}
+
+static void media_free(gpointer p)
+{
+    dc_sdp_media *m = p;
+    g_free(m->media);
+    g_free(m->proto);
+    g_free(m->fmt);
+    g_free(m->mid);
+    g_free(m->ice_ufrag);
+    g_free(m->ice_pwd);
+    fingerprint_clear(&m->fingerprint);
+    g_ptr_array_unref(m->codecs);
+    g_ptr_array_unref(m->extmaps);
+    g_free(m->msid_stream);
+    g_free(m->msid_track);
+    g_ptr_array_unref(m->ssrcs);
+    g_ptr_array_unref(m->ssrc_groups);
+    g_ptr_array_unref(m->candidates);
+    g_free(m);
+}
+
+dc_sdp *dc_sdp_new(void)
+{
+    dc_sdp *s = g_new0(dc_sdp, 1);
+    s->bundle = g_ptr_array_new_with_free_func(g_free);
+    s->media = g_ptr_array_new_with_free_func(media_free);
+    return s;
+}
+
+void dc_sdp_free(dc_sdp *s)
+{
+    if (!s)
+        return;
+    g_ptr_array_unref(s->bundle);
+    g_free(s->msid_semantic);
+    g_free(s->ice_ufrag);
+    g_free(s->ice_pwd);
+    fingerprint_clear(&s->fingerprint);
+    g_ptr_array_unref(s->media);
+    g_free(s);
+}
+
+static dc_sdp_media *media_append(dc_sdp *s, const char *media, const char *proto)
+{
+    dc_sdp_media *m = g_new0(dc_sdp_media, 1);
+    m->media = g_strdup(media);
+    m->kind = !strcmp(media, "audio")   ? DC_SDP_KIND_AUDIO
+              : !strcmp(media, "video") ? DC_SDP_KIND_VIDEO
+                                        : DC_SDP_KIND_OTHER;
+    m->proto = g_strdup(proto);
+    m->codecs = g_ptr_array_new_with_free_func(codec_free);
+    m->extmaps = g_ptr_array_new_with_free_func(extmap_free);
+    m->ssrcs = g_ptr_array_new_with_free_func(ssrc_free);
+    m->ssrc_groups = g_ptr_array_new_with_free_func(ssrc_group_free);
+    m->candidates = g_ptr_array_new_with_free_func(candidate_free);
+    g_ptr_array_add(s->media, m);
+    return m;
+}
+
+dc_sdp_media *dc_sdp_add_media(dc_sdp *s, dc_sdp_kind kind, const char *mid)
+{
+    g_return_val_if_fail(kind == DC_SDP_KIND_AUDIO || kind == DC_SDP_KIND_VIDEO, NULL);
+    dc_sdp_media *m =
+        media_append(s, kind == DC_SDP_KIND_AUDIO ? "audio" : "video", "UDP/TLS/RTP/SAVPF");
+    m->port = 9;
+    m->mid = g_strdup(mid);
+    m->direction = DC_SDP_DIR_SENDRECV;
+    return m;
+}
+
+dc_sdp_codec *dc_sdp_media_add_codec(dc_sdp_media *m, uint8_t pt, const char *name,
+                                     uint32_t clock_rate, uint8_t channels, const char *fmtp)
+{
+    dc_sdp_codec *c = g_new0(dc_sdp_codec, 1);
+    c->pt = pt;
+    c->name = g_strdup(name);
+    c->clock_rate = clock_rate;
+    c->channels = channels;
+    c->fmtp = g_strdup(fmtp);
+    c->rtcp_fb = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(m->codecs, c);
+    return c;
+}
+
+bool dc_sdp_codec_has_fb(const dc_sdp_codec *c, const char *fb)
+{
+    for (guint i = 0; i < c->rtcp_fb->len; i++)
+        if (!strcmp(c->rtcp_fb->pdata[i], fb))
+            return true;
+    return false;
+}
+
+void dc_sdp_codec_add_fb(dc_sdp_codec *c, const char *fb)
+{
+    if (!dc_sdp_codec_has_fb(c, fb))
+        g_ptr_array_add(c->rtcp_fb, g_strdup(fb));
+}
+
+dc_sdp_extmap *dc_sdp_media_add_extmap(dc_sdp_media *m, uint16_t id, const char *uri)
+{
+    dc_sdp_extmap *e = g_new0(dc_sdp_extmap, 1);
+    e->id = id;
+    e->uri = g_strdup(uri);
+    g_ptr_array_add(m->extmaps, e);
+    return e;
+}
+
+dc_sdp_ssrc *dc_sdp_media_add_ssrc(dc_sdp_media *m, uint32_t ssrc, const char *cname)
+{
+    g_return_val_if_fail(cname != NULL, NULL);
+    dc_sdp_ssrc *e = NULL;
+    for (guint i = 0; i < m->ssrcs->len && !e; i++)
+        if (((dc_sdp_ssrc *)m->ssrcs->pdata[i])->ssrc == ssrc)
+            e = m->ssrcs->pdata[i];
+    if (!e) {
+        e = g_new0(dc_sdp_ssrc, 1);
+        e->ssrc = ssrc;
+        g_ptr_array_add(m->ssrcs, e);
+    }
+    g_free(e->cname);
+    e->cname = g_strdup(cname);
+    return e;
+}
+
+void dc_sdp_media_add_ssrc_group(dc_sdp_media *m, const char *semantics, const uint32_t *ssrcs,
+                                 size_t n)
+{
+    dc_sdp_ssrc_group *g = g_new0(dc_sdp_ssrc_group, 1);
+    g->semantics = g_strdup(semantics);
+    g->ssrcs = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), (guint)n);
+    g_array_append_vals(g->ssrcs, ssrcs, (guint)n);
+    g_ptr_array_add(m->ssrc_groups, g);
+}
+
+/* ---- lexical helpers ---- */
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Splits at runs of spaces/tabs; never returns empty tokens. */
+static GStrv split_ws(const char *s)
+{
+    GPtrArray *a = g_ptr_array_new();
+    while (*s) {
+        while (is_ws(*s))
+            s++;
+        if (!*s)
+            break;
+        const char *b = s;
+        while (*s && !is_ws(*s))
+            s++;
+        g_ptr_array_add(a, g_strndup(b, (gsize)(s - b)));
+    }
+    g_ptr_array_add(a, NULL);
+    return (GStrv)g_ptr_array_free(a, FALSE);
+}
+
+static const char *skip_ws(const char *s)
+{
+    while (is_ws(*s))
+        s++;
+    return s;
+}
+
+/* Parses a decimal number of at most max: 0 on success, -1 when tok is not
+ * all digits, -2 when it is larger than max. */
+static int parse_uint(const char *tok, uint64_t max, uint64_t *out)
+{
+    if (!*tok)
+        return -1;
+    uint64_t v = 0;
+    int big = 0;
+    for (const char *c = tok; *c; c++) {
+        if (!g_ascii_isdigit(*c))
+            return -1;
+        unsigned d = (unsigned)(*c - '0');
+        if (big || v > (max - d) / 10)
+            big = 1;
+        else
+            v = v * 10 + d;
+    }
+    if (big)
+        return -2;
+    *out = v;
+    return 0;
+}
+
+static int dir_from_name(const char *s)
+{
+    for (unsigned i = 1; i < G_N_ELEMENTS(dir_names); i++)
+        if (!strcmp(s, dir_names[i]))
+            return (int)i;
+    return -1;
+}
+
+static bool is_rtp_proto(const char *proto)
+{
+    return strstr(proto, "RTP/") != NULL;
+}
+
+/* "AB:CD:..." with two hex digits per byte. */
+static bool valid_fingerprint_hex(const char *h)
+{
+    for (size_t i = 0;; i += 3) {
+        if (!g_ascii_isxdigit(h[i]) || !g_ascii_isxdigit(h[i + 1]))
+            return false;
+        if (h[i + 2] == '\0')
+            return true;
+        if (h[i + 2] != ':')
+            return false;
+    }
+}
+
+/* ---- candidates ---- */
+
+/* Builds a candidate from the tokens after "candidate:"; NULL with *why set. */
+static dc_sdp_candidate *candidate_from_tokens(GStrv t, char **why)
+{
+    guint n = g_strv_length(t);
+    uint64_t comp, prio, port, rport;
+    if (n < 8) {
+        *why = g_strdup_printf("candidate has %u fields, needs at least 8", n);
+        return NULL;
+    }
+    if (strlen(t[0]) > 32) {
+        *why = g_strdup("candidate foundation longer than 32 characters");
+        return NULL;
+    }
+    if (parse_uint(t[1], 256, &comp) || comp == 0) {
+        *why = g_strdup_printf("candidate component '%.20s' is not a number 1-256", t[1]);
+        return NULL;
+    }
+    if (parse_uint(t[3], UINT32_MAX, &prio)) {
+        *why = g_strdup_printf("candidate priority '%.20s' is not a number 0-4294967295", t[3]);
+        return NULL;
+    }
+    if (parse_uint(t[5], 65535, &port)) {
+        *why = g_strdup_printf("candidate port '%.20s' is not a number 0-65535", t[5]);
+        return NULL;
+    }
+    if (strcmp(t[6], "typ")) {
+        *why = g_strdup_printf("candidate field 7 is '%.20s', expected 'typ'", t[6]);
+        return NULL;
+    }
+    if ((n - 8) % 2) {
+        *why = g_strdup_printf("candidate extension '%.20s' has no value", t[n - 1]);
+        return NULL;
+    }
+    dc_sdp_candidate *c = g_new0(dc_sdp_candidate, 1);
+    c->foundation = g_strdup(t[0]);
+    c->component = (uint32_t)comp;
+    c->transport = g_strdup(t[2]);
+    c->priority = (uint32_t)prio;
+    c->address = g_strdup(t[4]);
+    c->port = (uint16_t)port;
+    c->type = g_strdup(t[7]);
+    c->rport = -1;
+    GString *extra = g_string_new(NULL);
+    for (guint i = 8; i < n; i += 2) {
+        if (!strcmp(t[i], "raddr")) {
+            g_free(c->raddr);
+            c->raddr = g_strdup(t[i + 1]);
+        } else if (!strcmp(t[i], "rport")) {
+            if (parse_uint(t[i + 1], 65535, &rport)) {
+                *why = g_strdup_printf("candidate rport '%.20s' is not a number 0-65535", t[i + 1]);
+                g_string_free(extra, TRUE);
+                dc_sdp_candidate_free(c);
+                return NULL;
+            }
+            c->rport = (int32_t)rport;
+        } else {
+            g_string_append_printf(extra, "%s%s %s", extra->len ? " " : "", t[i], t[i + 1]);
+        }
+    }
+    if (extra->len)
+        c->extra = g_string_free(extra, FALSE);
+    else
+        g_string_free(extra, TRUE);
+    return c;
+}
+
+dc_sdp_candidate *dc_sdp_candidate_parse(const char *text, GError **error)
+{
+    if (g_str_has_prefix(text, "a="))
+        text += 2;
+    if (!g_str_has_prefix(text, "candidate:")) {
+        g_set_error(error, DC_SDP_ERROR, DC_SDP_ERROR_SYNTAX,
+                    "candidate does not start with 'candidate:'");
+        return NULL;
+    }
+    g_autofree char *copy = g_strchomp(g_strdup(text + strlen("candidate:")));
+    for (const char *c = copy; *c; c++) {
+        if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
+            g_set_error(error, DC_SDP_ERROR, DC_SDP_ERROR_SYNTAX,
+                        "candidate contains a control character");
+            return NULL;
+        }
+    }
+    g_auto(GStrv) t = split_ws(copy);
+    char *why = NULL;
+    dc_sdp_candidate *c = candidate_from_tokens(t, &why);
+    if (!c) {
+        g_set_error(error, DC_SDP_ERROR, DC_SDP_ERROR_SYNTAX, "%s", why);
+        g_free(why);
+    }
+    return c;
+}
+
+static void append_candidate(GString *g, const dc_sdp_candidate *c)
+{
+    g_string_append_printf(g, "candidate:%s %u %s %u %s %u typ %s", c->foundation, c->component,
+                           c->transport, c->priority, c->address, c->port, c->type);
+    if (c->raddr)
+        g_string_append_printf(g, " raddr %s", c->raddr);
+    if (c->rport >= 0)
+        g_string_append_printf(g, " rport %d", c->rport);
+    if (c->extra)
+        g_string_append_printf(g, " %s", c->extra);
+}
+
+char *dc_sdp_candidate_to_string(const dc_sdp_candidate *c)
+{
+    GString *g = g_string_new(NULL);
+    append_candidate(g, c);
+    return g_string_free(g, FALSE);
+}
+
+/* ---- parser ---- */
+
+typedef struct {
+    dc_sdp *s;
+    dc_sdp_media *m; /* current media section; NULL at session level */
+    unsigned lineno;
+    const char *line;
+    const char *attr; /* name of the attribute being parsed */
+    GError **error;
+    dc_sdp_direction session_dir;
+    bool seen_s;
+} parser;
+
+G_GNUC_PRINTF(3, 4)
+static bool fail(parser *p, dc_sdp_error_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    /* Quote the start of the line, printable ASCII only. */
+    char quote[44];
+    size_t n = 0;
+    for (const char *c = p->line; c && *c && n < 40; c++)
+        quote[n++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
+    if (p->line && strlen(p->line) > 40)
+        quote[n++] = '.', quote[n++] = '.', quote[n++] = '.';
+    quote[n] = '\0';
+    g_set_error(p->error, DC_SDP_ERROR, code, "line %u: %s (\"%s\")", p->lineno, what, quote);
+    return false;
+}
+
+/* Parses tok as a number 0..max into *out, or fails naming what. */
+static bool number(parser *p, const char *tok, uint64_t max, uint64_t *out, const char *what)
+{
+    int r = parse_uint(tok, max, out);
+    if (r == -1)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "%s '%.20s' is not a number", what, tok);
+    if (r == -2)
+        return fail(p, DC_SDP_ERROR_RANGE, "%s %.24s is out of range 0-%" G_GUINT64_FORMAT, what,
+                    tok, max);
+    return true;
+}
+
+/* Parses a payload type in an attribute of the current RTP section: returns
+ * the codec, or NULL with *ok telling whether that is an error (false) or an
+ * unknown payload type to ignore (true). */
+static dc_sdp_codec *attr_codec(parser *p, const char *tok, const char *attr, bool *ok)
+{
+    uint64_t pt;
+    g_autofree char *what = g_strdup_printf("bad %s: payload type", attr);
+    *ok = number(p, tok, 127, &pt, what);
+    return *ok ? dc_sdp_media_codec_by_pt(p->m, (uint8_t)pt) : NULL;
+}
+
+static bool parse_origin(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    if (g_strv_length(t) != 6)
+        return fail(p, DC_SDP_ERROR_SYNTAX,
+                    "bad o= line: expected 6 fields (username sess-id sess-version IN IP4 addr)");
+    if (!number(p, t[1], UINT64_MAX, &p->s->origin_id, "bad o= line: session id") ||
+        !number(p, t[2], UINT64_MAX, &p->s->origin_version, "bad o= line: session version"))
+        return false;
+    if (strcmp(t[3], "IN"))
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad o= line: network type is not IN");
+    return true;
+}
+
+static bool parse_conn(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    if (g_strv_length(t) != 3 || strcmp(t[0], "IN") || (strcmp(t[1], "IP4") && strcmp(t[1], "IP6")))
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad c= line: expected 'IN IP4|IP6 <address>'");
+    return true;
+}
+
+static bool parse_timing(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    uint64_t x;
+    if (g_strv_length(t) != 2)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad t= line: expected '<start> <stop>'");
+    return number(p, t[0], UINT64_MAX, &x, "bad t= line: start") &&
+           number(p, t[1], UINT64_MAX, &x, "bad t= line: stop");
+}
+
+/* Fills in what a finished media section left implicit. */
+static void finish_section(parser *p)
+{
+    if (p->m && p->m->direction == DC_SDP_DIR_NONE)
+        p->m->direction = p->session_dir ? p->session_dir : DC_SDP_DIR_SENDRECV;
+}
+
+static bool parse_mline(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    guint n = g_strv_length(t);
+    uint64_t port, count;
+    if (n < 4)
+        return fail(p, DC_SDP_ERROR_SYNTAX,
+                    "bad m= line: expected '<media> <port> <proto> <fmt>...', got %u fields", n);
+    char *slash = strchr(t[1], '/');
+    if (slash) {
+        *slash = '\0';
+        if (!number(p, slash + 1, 65535, &count, "bad m= line: port count"))
+            return false;
+    }
+    if (!number(p, t[1], 65535, &port, "bad m= line: port"))
+        return false;
+    finish_section(p);
+    dc_sdp_media *m = media_append(p->s, t[0], t[2]);
+    p->m = m;
+    m->port = (uint16_t)port;
+    if (!is_rtp_proto(t[2])) {
+        m->fmt = g_strjoinv(" ", t + 3);
+        return true;
+    }
+    for (guint i = 3; i < n; i++) {
+        uint64_t pt;
+        if (!number(p, t[i], 127, &pt, "bad m= line: payload type"))
+            return false;
+        if (dc_sdp_media_codec_by_pt(m, (uint8_t)pt))
+            return fail(p, DC_SDP_ERROR_SYNTAX, "bad m= line: payload type %u listed twice",
+                        (unsigned)pt);
+        dc_sdp_media_add_codec(m, (uint8_t)pt, NULL, 0, 0, NULL);
+    }
+    return true;
+}
+
+/* ---- attribute handlers: v is the value after ':' (NULL for flags) ---- */
+
+static bool a_group(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    if (!t[0])
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad group: no semantics");
+    if (strcmp(t[0], "BUNDLE") || p->s->bundle->len)
+        return true; /* other semantics, or a second BUNDLE group: not modelled */
+    for (guint i = 1; t[i]; i++)
+        g_ptr_array_add(p->s->bundle, g_strdup(t[i]));
+    return true;
+}
+
+static bool a_extmap_allow_mixed(parser *p, const char *v)
+{
+    p->s->extmap_allow_mixed = true;
+    return true;
+}
+
+static bool a_msid_semantic(parser *p, const char *v)
+{
+    v = skip_ws(v);
+    if (!*v)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad msid-semantic: empty");
+    g_free(p->s->msid_semantic);
+    p->s->msid_semantic = g_strdup(v);
+    return true;
+}
+
+static bool a_ice_options(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    if (g_strv_contains((const gchar *const *)t, "trickle"))
+        p->s->ice_trickle = true;
+    return true;
+}
+
+/* ice-ufrag and ice-pwd: one token of 1..256 characters. */
+static bool ice_token(parser *p, const char *v, const char *attr, char **field)
+{
+    if (!*v || strchr(v, ' ') || strchr(v, '\t') || strlen(v) > 256)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad %s: expected one token of 1-256 characters", attr);
+    g_free(*field);
+    *field = g_strdup(v);
+    return true;
+}
+
+static bool a_ice_ufrag(parser *p, const char *v)
+{
+    return ice_token(p, v, "ice-ufrag", p->m ? &p->m->ice_ufrag : &p->s->ice_ufrag);
+}
+
+static bool a_ice_pwd(parser *p, const char *v)
+{
+    return ice_token(p, v, "ice-pwd", p->m ? &p->m->ice_pwd : &p->s->ice_pwd);
+}
+
+static bool a_fingerprint(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    if (g_strv_length(t) != 2 || !valid_fingerprint_hex(t[1]))
+        return fail(p, DC_SDP_ERROR_SYNTAX,
+                    "bad fingerprint: expected '<algorithm> <XX:XX:...>' in hexadecimal");
+    dc_sdp_fingerprint *f = p->m ? &p->m->fingerprint : &p->s->fingerprint;
+    if (f->algorithm)
+        return true; /* keep the first */
+    f->algorithm = g_strdup(t[0]);
+    f->hex = g_strdup(t[1]);
+    return true;
+}
+
+static bool a_setup(parser *p, const char *v)
+{
+    for (unsigned i = 1; i < G_N_ELEMENTS(setup_names); i++) {
+        if (!strcmp(v, setup_names[i])) {
+            *(p->m ? &p->m->setup : &p->s->setup) = (dc_sdp_setup)i;
+            return true;
+        }
+    }
+    return fail(p, DC_SDP_ERROR_SYNTAX, "bad setup: expected actpass, active, passive or holdconn");
+}
+
+static bool a_mid(parser *p, const char *v)
+{
+    if (!*v || strchr(v, ' ') || strchr(v, '\t'))
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad mid: expected one token");
+    if (p->m->mid)
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "second a=mid in one media section");
+    if (dc_sdp_find_media(p->s, v))
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "mid '%.20s' used by two media sections", v);
+    p->m->mid = g_strdup(v);
+    return true;
+}
+
+static bool a_direction(parser *p, const char *v)
+{
+    dc_sdp_direction d = (dc_sdp_direction)dir_from_name(p->attr);
+    if (p->m)
+        p->m->direction = d;
+    else
+        p->session_dir = d;
+    return true;
+}
+
+static bool a_rtcp_mux(parser *p, const char *v)
+{
+    p->m->rtcp_mux = true;
+    return true;
+}
+
+static bool a_rtcp_rsize(parser *p, const char *v)
+{
+    p->m->rtcp_rsize = true;
+    return true;
+}
+
+static bool a_rtpmap(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    if (g_strv_length(t) != 2)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad rtpmap: expected '<pt> <name>/<clock>[/<ch>]'");
+    if (!is_rtp_proto(p->m->proto))
+        return true;
+    bool ok;
+    dc_sdp_codec *c = attr_codec(p, t[0], "rtpmap", &ok);
+    if (!ok)
+        return false;
+    g_auto(GStrv) enc = g_strsplit(t[1], "/", 4);
+    guint n = g_strv_length(enc);
+    uint64_t clock, ch = 0;
+    if (n < 2 || n > 3 || !enc[0][0])
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad rtpmap: expected '<name>/<clock>[/<channels>]'");
+    if (!number(p, enc[1], UINT32_MAX, &clock, "bad rtpmap: clock rate") ||
+        (n == 3 && !number(p, enc[2], 255, &ch, "bad rtpmap: channel count")))
+        return false;
+    if (clock == 0 || (n == 3 && ch == 0))
+        return fail(p, DC_SDP_ERROR_RANGE, "bad rtpmap: zero clock rate or channel count");
+    if (!c)
+        return true; /* payload type not in the m= line */
+    if (c->name)
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "second rtpmap for payload type %u", c->pt);
+    c->name = g_strdup(enc[0]);
+    c->clock_rate = (uint32_t)clock;
+    c->channels = (uint8_t)ch;
+    return true;
+}
+
+static bool a_fmtp(parser *p, const char *v)
+{
+    if (!is_rtp_proto(p->m->proto))
+        return true;
+    const char *sp = v;
+    while (*sp && !is_ws(*sp))
+        sp++;
+    g_autofree char *pt = g_strndup(v, (gsize)(sp - v));
+    bool ok;
+    dc_sdp_codec *c = attr_codec(p, pt, "fmtp", &ok);
+    if (!ok)
+        return false;
+    const char *params = skip_ws(sp);
+    if (!c || !*params)
+        return true;
+    if (c->fmtp)
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "second fmtp for payload type %u", c->pt);
+    c->fmtp = g_strdup(params);
+    return true;
+}
+
+static bool a_rtcp_fb(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    if (g_strv_length(t) < 2)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad rtcp-fb: expected '<pt> <type> [<param>]'");
+    if (!is_rtp_proto(p->m->proto))
+        return true;
+    g_autofree char *fb = g_strjoinv(" ", t + 1);
+    if (!strcmp(t[0], "*")) {
+        for (guint i = 0; i < p->m->codecs->len; i++)
+            dc_sdp_codec_add_fb(p->m->codecs->pdata[i], fb);
+        return true;
+    }
+    bool ok;
+    dc_sdp_codec *c = attr_codec(p, t[0], "rtcp-fb", &ok);
+    if (c)
+        dc_sdp_codec_add_fb(c, fb);
+    return ok;
+}
+
+static bool a_extmap(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    uint64_t id;
+    int dir = DC_SDP_DIR_NONE;
+    if (g_strv_length(t) < 2)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad extmap: expected '<id>[/<direction>] <uri>'");
+    char *slash = strchr(t[0], '/');
+    if (slash) {
+        *slash = '\0';
+        if ((dir = dir_from_name(slash + 1)) < 0)
+            return fail(p, DC_SDP_ERROR_SYNTAX, "bad extmap: unknown direction '%.20s'", slash + 1);
+    }
+    if (!number(p, t[0], 255, &id, "bad extmap: id"))
+        return false;
+    if (id == 0)
+        return fail(p, DC_SDP_ERROR_RANGE, "bad extmap: id 0 is not allowed");
+    if (!p->m)
+        return true; /* session-level extmaps are not modelled */
+    for (guint i = 0; i < p->m->extmaps->len; i++)
+        if (((dc_sdp_extmap *)p->m->extmaps->pdata[i])->id == id)
+            return fail(p, DC_SDP_ERROR_STRUCTURE, "extmap id %u used twice", (unsigned)id);
+    dc_sdp_media_add_extmap(p->m, (uint16_t)id, t[1])->direction = (dc_sdp_direction)dir;
+    return true;
+}
+
+static bool a_msid(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    guint n = g_strv_length(t);
+    if (n < 1 || n > 2)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad msid: expected '<stream> [<track>]'");
+    if (!p->m->msid_stream) {
+        p->m->msid_stream = g_strdup(t[0]);
+        p->m->msid_track = g_strdup(t[1]);
+    }
+    return true;
+}
+
+static bool a_ssrc(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    uint64_t ssrc;
+    if (g_strv_length(t) < 2)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad ssrc: expected '<ssrc> <attribute>[:<value>]'");
+    if (!number(p, t[0], UINT32_MAX, &ssrc, "bad ssrc: ssrc"))
+        return false;
+    if (g_str_has_prefix(t[1], "cname")) {
+        if (strncmp(t[1], "cname:", 6) || !t[1][6])
+            return fail(p, DC_SDP_ERROR_SYNTAX, "bad ssrc: cname without a value");
+        dc_sdp_media_add_ssrc(p->m, (uint32_t)ssrc, t[1] + 6);
+    }
+    return true;
+}
+
+static bool a_ssrc_group(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    guint n = g_strv_length(t);
+    if (n < 2)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "bad ssrc-group: expected '<semantics> <ssrc>...'");
+    g_autofree uint32_t *ssrcs = g_new(uint32_t, n - 1);
+    for (guint i = 1; i < n; i++) {
+        uint64_t x;
+        if (!number(p, t[i], UINT32_MAX, &x, "bad ssrc-group: ssrc"))
+            return false;
+        ssrcs[i - 1] = (uint32_t)x;
+    }
+    dc_sdp_media_add_ssrc_group(p->m, t[0], ssrcs, n - 1);
+    return true;
+}
+
+static bool a_candidate(parser *p, const char *v)
+{
+    g_auto(GStrv) t = split_ws(v);
+    char *why = NULL;
+    dc_sdp_candidate *c = candidate_from_tokens(t, &why);
+    if (!c) {
+        fail(p, DC_SDP_ERROR_SYNTAX, "bad %s", why);
+        g_free(why);
+        return false;
+    }
+    g_ptr_array_add(p->m->candidates, c);
+    return true;
+}
+
+static bool a_end_of_candidates(parser *p, const char *v)
+{
+    if (p->m)
+        p->m->end_of_candidates = true;
+    return true;
+}
+
+enum { AT_SESSION = 1, AT_MEDIA = 2, AT_BOTH = 3, VALUE = 4 };
+
+static const struct {
+    const char *name;
+    bool (*fn)(parser *p, const char *v);
+    int flags; /* where the attribute may appear; VALUE: needs ":<value>" */
+} attrs[] = {
+    {"group", a_group, AT_SESSION | VALUE},
+    {"extmap-allow-mixed", a_extmap_allow_mixed, AT_BOTH},
+    {"msid-semantic", a_msid_semantic, AT_SESSION | VALUE},
+    {"ice-options", a_ice_options, AT_BOTH | VALUE},
+    {"ice-ufrag", a_ice_ufrag, AT_BOTH | VALUE},
+    {"ice-pwd", a_ice_pwd, AT_BOTH | VALUE},
+    {"fingerprint", a_fingerprint, AT_BOTH | VALUE},
+    {"setup", a_setup, AT_BOTH | VALUE},
+    {"mid", a_mid, AT_MEDIA | VALUE},
+    {"sendrecv", a_direction, AT_BOTH},
+    {"sendonly", a_direction, AT_BOTH},
+    {"recvonly", a_direction, AT_BOTH},
+    {"inactive", a_direction, AT_BOTH},
+    {"rtcp-mux", a_rtcp_mux, AT_MEDIA},
+    {"rtcp-rsize", a_rtcp_rsize, AT_MEDIA},
+    {"rtpmap", a_rtpmap, AT_MEDIA | VALUE},
+    {"fmtp", a_fmtp, AT_MEDIA | VALUE},
+    {"rtcp-fb", a_rtcp_fb, AT_MEDIA | VALUE},
+    {"extmap", a_extmap, AT_BOTH | VALUE},
+    {"msid", a_msid, AT_MEDIA | VALUE},
+    {"ssrc", a_ssrc, AT_MEDIA | VALUE},
+    {"ssrc-group", a_ssrc_group, AT_MEDIA | VALUE},
+    {"candidate", a_candidate, AT_MEDIA | VALUE},
+    {"end-of-candidates", a_end_of_candidates, AT_BOTH},
+};
+
+static bool parse_attr(parser *p, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    size_t nlen = colon ? (size_t)(colon - v) : strlen(v);
+    const char *value = colon ? colon + 1 : NULL;
+    if (nlen == 0)
+        return fail(p, DC_SDP_ERROR_SYNTAX, "attribute without a name");
+    for (size_t i = 0; i < G_N_ELEMENTS(attrs); i++) {
+        if (strlen(attrs[i].name) != nlen || strncmp(attrs[i].name, v, nlen))
+            continue;
+        if (!(attrs[i].flags & (p->m ? AT_MEDIA : AT_SESSION)))
+            return fail(p, DC_SDP_ERROR_STRUCTURE, "a=%s is only allowed %s", attrs[i].name,
+                        p->m ? "at session level" : "in a media section");
+        p->attr = attrs[i].name;
+        if ((attrs[i].flags & VALUE) && !value)
+            return fail(p, DC_SDP_ERROR_SYNTAX, "a=%s needs a value", attrs[i].name);
+        return attrs[i].fn(p, value);
+    }
+    return true; /* unknown attributes are ignored */
+}
+
+static bool parse_line(parser *p, const char *line)
+{
+    p->line = line;
+    if (!g_ascii_islower(line[0]) || line[1] != '=')
+        return fail(p, DC_SDP_ERROR_SYNTAX, "expected '<letter>=<value>'");
+    const char *v = line + 2;
+    if (p->lineno == 1) {
+        if (line[0] != 'v')
+            return fail(p, DC_SDP_ERROR_STRUCTURE, "SDP must start with v=0");
+        if (strcmp(v, "0"))
+            return fail(p, DC_SDP_ERROR_SYNTAX, "unsupported SDP version (expected v=0)");
+        return true;
+    }
+    if (p->lineno == 2 && line[0] != 'o')
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "expected o= as the second line");
+    if (p->lineno == 3 && line[0] != 's')
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "expected s= as the third line");
+    switch (line[0]) {
+    case 'v':
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "second v= line");
+    case 'o':
+        if (p->lineno != 2)
+            return fail(p, DC_SDP_ERROR_STRUCTURE, "second o= line");
+        return parse_origin(p, v);
+    case 's':
+        if (p->lineno != 3)
+            return fail(p, DC_SDP_ERROR_STRUCTURE, "second s= line");
+        p->seen_s = true;
+        return true;
+    case 'm':
+        return parse_mline(p, v);
+    case 'c':
+        return parse_conn(p, v);
+    case 'a':
+        return parse_attr(p, v);
+    case 't':
+    case 'r':
+    case 'z':
+    case 'u':
+    case 'e':
+    case 'p':
+        if (p->m)
+            return fail(p, DC_SDP_ERROR_STRUCTURE, "%c= is not allowed in a media section",
+                        line[0]);
+        return line[0] == 't' ? parse_timing(p, v) : true;
+    case 'i':
+    case 'b':
+    case 'k':
+        return true;
+    default:
+        return fail(p, DC_SDP_ERROR_SYNTAX, "unknown line type '%c='", line[0]);
+    }
+}
+
+/* Checks one raw line for bytes SDP does not allow. */
+static bool check_bytes(parser *p, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)b[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            p->line = NULL;
+            return fail(p, DC_SDP_ERROR_SYNTAX, "control character 0x%02x at column %zu", c, i + 1);
+        }
+    }
+    return true;
+}
+
+/* True when only line ends and blanks remain from pos on. */
+static bool only_newlines(const char *text, size_t pos, size_t len)
+{
+    for (; pos < len; pos++)
+        if (text[pos] != '\r' && text[pos] != '\n' && !is_ws(text[pos]))
+            return false;
+    return true;
+}
+
+static bool parse_lines(parser *p, const char *text, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        size_t l = end - pos;
+        if (l && text[pos + l - 1] == '\r')
+            l--;
+        while (l && is_ws(text[pos + l - 1]))
+            l--;
+        p->lineno++;
+        p->line = NULL;
+        if ((nl ? end + 1 : end) > DC_SDP_MAX_SIZE)
+            return fail(p, DC_SDP_ERROR_RANGE, "SDP longer than %d bytes", DC_SDP_MAX_SIZE);
+        if (l > DC_SDP_MAX_LINE)
+            return fail(p, DC_SDP_ERROR_RANGE, "line longer than %d bytes", DC_SDP_MAX_LINE);
+        if (!check_bytes(p, text + pos, l))
+            return false;
+        if (l == 0) {
+            if (only_newlines(text, pos, len))
+                break;
+            return fail(p, DC_SDP_ERROR_SYNTAX, "empty line");
+        }
+        g_autofree char *line = g_strndup(text + pos, l);
+        if (!parse_line(p, line))
+            return false;
+        p->line = NULL;
+        pos = nl ? end + 1 : len;
+    }
+    if (!p->seen_s) {
+        p->lineno = MAX(p->lineno, 1);
+        return fail(p, DC_SDP_ERROR_STRUCTURE, "truncated SDP: needs v=, o= and s= lines");
+    }
+    finish_section(p);
+    return true;
+}
+
+bool dc_sdp_parse(const char *text, size_t len, dc_sdp **out, GError **error)
+{
+    g_return_val_if_fail(out != NULL, false);
+    *out = NULL;
+    parser p = {.s = dc_sdp_new(), .error = error};
+    if (!parse_lines(&p, len ? text : "", len)) {
+        dc_sdp_free(p.s);
+        return false;
+    }
+    *out = p.s;
+    return true;
+}
+
+/* ---- writer ---- */
+
+static void write_transport(GString *g, const char *ufrag, const char *pwd, bool trickle,
+                            const dc_sdp_fingerprint *fp, dc_sdp_setup setup)
+{
+    if (ufrag)
+        g_string_append_printf(g, "a=ice-ufrag:%s\r\n", ufrag);
+    if (pwd)
+        g_string_append_printf(g, "a=ice-pwd:%s\r\n", pwd);
+    if (trickle)
+        g_string_append(g, "a=ice-options:trickle\r\n");
+    if (fp->algorithm && fp->hex)
+        g_string_append_printf(g, "a=fingerprint:%s %s\r\n", fp->algorithm, fp->hex);
+    if (dc_sdp_setup_name(setup))
+        g_string_append_printf(g, "a=setup:%s\r\n", dc_sdp_setup_name(setup));
+}
+
+static void write_codecs(GString *g, const dc_sdp_media *m)
+{
+    for (guint i = 0; i < m->codecs->len; i++) {
+        const dc_sdp_codec *c = m->codecs->pdata[i];
+        if (c->name) {
+            g_string_append_printf(g, "a=rtpmap:%u %s/%u", c->pt, c->name, c->clock_rate);
+            if (c->channels)
+                g_string_append_printf(g, "/%u", c->channels);
+            g_string_append(g, "\r\n");
+        }
+        for (guint j = 0; j < c->rtcp_fb->len; j++)
+            g_string_append_printf(g, "a=rtcp-fb:%u %s\r\n", c->pt, (char *)c->rtcp_fb->pdata[j]);
+        if (c->fmtp)
+            g_string_append_printf(g, "a=fmtp:%u %s\r\n", c->pt, c->fmtp);
+    }
+}
+
+static void write_ssrcs(GString *g, const dc_sdp_media *m)
+{
+    for (guint i = 0; i < m->ssrc_groups->len; i++) {
+        const dc_sdp_ssrc_group *sg = m->ssrc_groups->pdata[i];
+        g_string_append_printf(g, "a=ssrc-group:%s", sg->semantics);
+        for (guint j = 0; j < sg->ssrcs->len; j++)
+            g_string_append_printf(g, " %u", g_array_index(sg->ssrcs, uint32_t, j));
+        g_string_append(g, "\r\n");
+    }
+    for (guint i = 0; i < m->ssrcs->len; i++) {
+        const dc_sdp_ssrc *e = m->ssrcs->pdata[i];
+        g_string_append_printf(g, "a=ssrc:%u cname:%s\r\n", e->ssrc, e->cname);
+        if (m->msid_stream)
+            g_string_append_printf(g, "a=ssrc:%u msid:%s%s%s\r\n", e->ssrc, m->msid_stream,
+                                   m->msid_track ? " " : "", m->msid_track ? m->msid_track : "");
+    }
+}
+
+static void write_media(GString *g, const dc_sdp *s, const dc_sdp_media *m)
+{
+    bool rtp = is_rtp_proto(m->proto);
+    g_string_append_printf(g, "m=%s %u %s", m->media, m->port, m->proto);
+    if (!rtp)
+        g_string_append_printf(g, " %s", m->fmt ? m->fmt : "0");
+    for (guint i = 0; rtp && i < m->codecs->len; i++)
+        g_string_append_printf(g, " %u", ((dc_sdp_codec *)m->codecs->pdata[i])->pt);
+    if (rtp && !m->codecs->len)
+        g_string_append(g, " 0");
+    g_string_append(g, "\r\nc=IN IP4 0.0.0.0\r\n");
+    if (rtp)
+        g_string_append(g, "a=rtcp:9 IN IP4 0.0.0.0\r\n");
+    for (guint i = 0; i < m->candidates->len; i++) {
+        g_string_append(g, "a=");
+        append_candidate(g, m->candidates->pdata[i]);
+        g_string_append(g, "\r\n");
+    }
+    if (m->end_of_candidates)
+        g_string_append(g, "a=end-of-candidates\r\n");
+    write_transport(g, m->ice_ufrag, m->ice_pwd, s->ice_trickle, &m->fingerprint, m->setup);
+    if (m->mid)
+        g_string_append_printf(g, "a=mid:%s\r\n", m->mid);
+    for (guint i = 0; i < m->extmaps->len; i++) {
+        const dc_sdp_extmap *e = m->extmaps->pdata[i];
+        const char *d = dc_sdp_direction_name(e->direction);
+        g_string_append_printf(g, "a=extmap:%u%s%s %s\r\n", e->id, d ? "/" : "", d ? d : "",
+                               e->uri);
+    }
+    if (dc_sdp_direction_name(m->direction))
+        g_string_append_printf(g, "a=%s\r\n", dc_sdp_direction_name(m->direction));
+    if (m->msid_stream)
+        g_string_append_printf(g, "a=msid:%s%s%s\r\n", m->msid_stream, m->msid_track ? " " : "",
+                               m->msid_track ? m->msid_track : "");
+    if (m->rtcp_mux)
+        g_string_append(g, "a=rtcp-mux\r\n");
+    if (m->rtcp_rsize)
+        g_string_append(g, "a=rtcp-rsize\r\n");
+    write_codecs(g, m);
+    write_ssrcs(g, m);
+}
+
+char *dc_sdp_write(const dc_sdp *s)
+{
+    GString *g = g_string_new(NULL);
+    g_string_append_printf(g,
+                           "v=0\r\no=- %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                           " IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
+                           s->origin_id, s->origin_version);
+    /* Trickle goes in every media section, as Chromium writes it, unless
+     * there is none to carry it. */
+    write_transport(g, s->ice_ufrag, s->ice_pwd, s->ice_trickle && !s->media->len, &s->fingerprint,
+                    s->setup);
+    if (s->bundle->len) {
+        g_string_append(g, "a=group:BUNDLE");
+        for (guint i = 0; i < s->bundle->len; i++)
+            g_string_append_printf(g, " %s", (char *)s->bundle->pdata[i]);
+        g_string_append(g, "\r\n");
+    }
+    if (s->extmap_allow_mixed)
+        g_string_append(g, "a=extmap-allow-mixed\r\n");
+    if (s->msid_semantic)
+        g_string_append_printf(g, "a=msid-semantic: %s\r\n", s->msid_semantic);
+    for (guint i = 0; i < s->media->len; i++)
+        write_media(g, s, s->media->pdata[i]);
+    return g_string_free(g, FALSE);
+}
+
+/* ---- equality ---- */
+
+static bool str_arrays_equal(const GPtrArray *a, const GPtrArray *b)
+{
+    if (a->len != b->len)
+        return false;
+    for (guint i = 0; i < a->len; i++)
+        if (g_strcmp0(a->pdata[i], b->pdata[i]))
+            return false;
+    return true;
+}
+
+static bool fp_equal(const dc_sdp_fingerprint *a, const dc_sdp_fingerprint *b)
+{
+    return !g_strcmp0(a->algorithm, b->algorithm) && !g_strcmp0(a->hex, b->hex);
+}
+
+static bool codec_equal(gconstpointer pa, gconstpointer pb)
+{
+    const dc_sdp_codec *a = pa, *b = pb;
+    return a->pt == b->pt && !g_strcmp0(a->name, b->name) && a->clock_rate == b->clock_rate &&
+           a->channels == b->channels && !g_strcmp0(a->fmtp, b->fmtp) &&
+           str_arrays_equal(a->rtcp_fb, b->rtcp_fb);
+}
+
+static bool extmap_equal(gconstpointer pa, gconstpointer pb)
+{
+    const dc_sdp_extmap *a = pa, *b = pb;
+    return a->id == b->id && a->direction == b->direction && !g_strcmp0(a->uri, b->uri);
+}
+
+static bool ssrc_equal(gconstpointer pa, gconstpointer pb)
+{
+    const dc_sdp_ssrc *a = pa, *b = pb;
+    return a->ssrc == b->ssrc && !g_strcmp0(a->cname, b->cname);
+}
+
+static bool ssrc_group_equal(gconstpointer pa, gconstpointer pb)
+{
+    const dc_sdp_ssrc_group *a = pa, *b = pb;
+    return !g_strcmp0(a->semantics, b->semantics) && a->ssrcs->len == b->ssrcs->len &&
+           !memcmp(a->ssrcs->data, b->ssrcs->data, a->ssrcs->len * sizeof(uint32_t));
+}
+
+static bool candidate_equal(gconstpointer pa, gconstpointer pb)
+{
+    const dc_sdp_candidate *a = pa, *b = pb;
+    return !g_strcmp0(a->foundation, b->foundation) && a->component == b->component &&
+           !g_strcmp0(a->transport, b->transport) && a->priority == b->priority &&
+           !g_strcmp0(a->address, b->address) && a->port == b->port &&
+           !g_strcmp0(a->type, b->type) && !g_strcmp0(a->raddr, b->raddr) && a->rport == b->rport &&
+           !g_strcmp0(a->extra, b->extra);
+}
+
+/* Compares two GPtrArrays element by element with eq. */
+static bool arrays_equal(const GPtrArray *a, const GPtrArray *b,
+                         bool (*eq)(gconstpointer x, gconstpointer y))
+{
+    if (a->len != b->len)
+        return false;
+    for (guint i = 0; i < a->len; i++)
+        if (!eq(a->pdata[i], b->pdata[i]))
+            return false;
+    return true;
+}
+
+static bool media_equal(gconstpointer pa, gconstpointer pb)
+{
+    const dc_sdp_media *a = pa, *b = pb;
+    return a->kind == b->kind && !g_strcmp0(a->media, b->media) && a->port == b->port &&
+           !g_strcmp0(a->proto, b->proto) && !g_strcmp0(a->fmt, b->fmt) &&
+           !g_strcmp0(a->mid, b->mid) && a->direction == b->direction &&
+           a->rtcp_mux == b->rtcp_mux && a->rtcp_rsize == b->rtcp_rsize &&
+           !g_strcmp0(a->ice_ufrag, b->ice_ufrag) && !g_strcmp0(a->ice_pwd, b->ice_pwd) &&
+           fp_equal(&a->fingerprint, &b->fingerprint) && a->setup == b->setup &&
+           !g_strcmp0(a->msid_stream, b->msid_stream) && !g_strcmp0(a->msid_track, b->msid_track) &&
+           a->end_of_candidates == b->end_of_candidates &&
+           arrays_equal(a->codecs, b->codecs, codec_equal) &&
+           arrays_equal(a->extmaps, b->extmaps, extmap_equal) &&
+           arrays_equal(a->ssrcs, b->ssrcs, ssrc_equal) &&
+           arrays_equal(a->ssrc_groups, b->ssrc_groups, ssrc_group_equal) &&
+           arrays_equal(a->candidates, b->candidates, candidate_equal);
+}
+
+bool dc_sdp_equal(const dc_sdp *a, const dc_sdp *b)
+{
+    return a->origin_id == b->origin_id && a->origin_version == b->origin_version &&
+           str_arrays_equal(a->bundle, b->bundle) &&
+           a->extmap_allow_mixed == b->extmap_allow_mixed &&
+           !g_strcmp0(a->msid_semantic, b->msid_semantic) && a->ice_trickle == b->ice_trickle &&
+           !g_strcmp0(a->ice_ufrag, b->ice_ufrag) && !g_strcmp0(a->ice_pwd, b->ice_pwd) &&
+           fp_equal(&a->fingerprint, &b->fingerprint) && a->setup == b->setup &&
+           arrays_equal(a->media, b->media, media_equal);
+}
+
+/* ---- lookups ---- */
+
+dc_sdp_media *dc_sdp_find_media(const dc_sdp *s, const char *mid)
+{
+    for (guint i = 0; i < s->media->len; i++) {
+        dc_sdp_media *m = s->media->pdata[i];
+        if (m->mid && !g_strcmp0(m->mid, mid))
+            return m;
+    }
+    return NULL;
+}
+
+uint16_t dc_sdp_media_ext_id(const dc_sdp_media *m, const char *uri)
+{
+    for (guint i = 0; i < m->extmaps->len; i++) {
+        const dc_sdp_extmap *e = m->extmaps->pdata[i];
+        if (!strcmp(e->uri, uri))
+            return e->id;
+    }
+    return 0;
+}
+
+dc_sdp_codec *dc_sdp_media_find_codec(const dc_sdp_media *m, const char *name, uint32_t clock_rate)
+{
+    for (guint i = 0; i < m->codecs->len; i++) {
+        dc_sdp_codec *c = m->codecs->pdata[i];
+        if (c->name && !g_ascii_strcasecmp(c->name, name) &&
+            (!clock_rate || c->clock_rate == clock_rate))
+            return c;
+    }
+    return NULL;
+}
+
+dc_sdp_codec *dc_sdp_media_codec_by_pt(const dc_sdp_media *m, uint8_t pt)
+{
+    for (guint i = 0; i < m->codecs->len; i++) {
+        dc_sdp_codec *c = m->codecs->pdata[i];
+        if (c->pt == pt)
+            return c;
+    }
+    return NULL;
+}
+
+char *dc_sdp_codec_fmtp_param(const dc_sdp_codec *c, const char *key)
+{
+    if (!c->fmtp)
+        return NULL;
+    g_auto(GStrv) params = g_strsplit(c->fmtp, ";", -1);
+    size_t klen = strlen(key);
+    for (guint i = 0; params[i]; i++) {
+        const char *kv = skip_ws(params[i]);
+        if (!strncmp(kv, key, klen) && kv[klen] == '=')
+            return g_strstrip(g_strdup(kv + klen + 1));
+    }
+    return NULL;
+}
+
+/* The payload type named by c's "apt" parameter, or -1. */
+static int codec_apt(const dc_sdp_codec *c)
+{
+    g_autofree char *apt = dc_sdp_codec_fmtp_param(c, "apt");
+    uint64_t v;
+    return apt && !parse_uint(apt, 127, &v) ? (int)v : -1;
+}
+
+dc_sdp_codec *dc_sdp_media_find_rtx(const dc_sdp_media *m, uint8_t apt)
+{
+    for (guint i = 0; i < m->codecs->len; i++) {
+        dc_sdp_codec *c = m->codecs->pdata[i];
+        if (c->name && !g_ascii_strcasecmp(c->name, "rtx") && codec_apt(c) == apt)
+            return c;
+    }
+    return NULL;
+}
+
+void dc_sdp_media_transport(const dc_sdp *s, const dc_sdp_media *m, dc_sdp_transport *out)
+{
+    out->ice_ufrag = m->ice_ufrag ? m->ice_ufrag : s->ice_ufrag;
+    out->ice_pwd = m->ice_pwd ? m->ice_pwd : s->ice_pwd;
+    const dc_sdp_fingerprint *fp = m->fingerprint.algorithm ? &m->fingerprint : &s->fingerprint;
+    out->fp_algorithm = fp->algorithm;
+    out->fp_hex = fp->hex;
+    out->setup = m->setup ? m->setup : s->setup;
+}
+
+/* ---- offer ---- */
+
+static void set_transport(dc_sdp_media *m, const char *ufrag, const char *pwd, const char *alg,
+                          const char *hex, dc_sdp_setup setup)
+{
+    m->ice_ufrag = g_strdup(ufrag);
+    m->ice_pwd = g_strdup(pwd);
+    if (alg && hex) {
+        m->fingerprint.algorithm = g_strdup(alg);
+        m->fingerprint.hex = g_strdup(hex);
+    }
+    m->setup = setup;
+}
+
+dc_sdp *dc_sdp_offer_new(const dc_sdp_offer_desc *d)
+{
+    static const char *const video_fb[] = {"goog-remb", "transport-cc", "ccm fir", "nack",
+                                           "nack pli"};
+    dc_sdp *s = dc_sdp_new();
+    s->origin_id = d->origin_id;
+    s->origin_version = d->origin_version;
+    s->extmap_allow_mixed = d->extmap_allow_mixed;
+    s->msid_semantic = g_strdup("WMS *");
+    s->ice_trickle = true;
+    for (size_t i = 0; i < d->n_media; i++) {
+        const dc_sdp_offer_media *om = &d->media[i];
+        bool audio = om->kind == DC_SDP_KIND_AUDIO;
+        dc_sdp_media *m =
+            dc_sdp_add_media(s, audio ? DC_SDP_KIND_AUDIO : DC_SDP_KIND_VIDEO, om->mid);
+        g_ptr_array_add(s->bundle, g_strdup(om->mid));
+        set_transport(m, d->ice_ufrag, d->ice_pwd, d->fp_algorithm, d->fp_hex,
+                      DC_SDP_SETUP_ACTPASS);
+        m->direction = om->direction ? om->direction : DC_SDP_DIR_SENDRECV;
+        m->rtcp_mux = m->rtcp_rsize = true;
+        if (audio)
+            dc_sdp_media_add_extmap(m, 1, DC_SDP_EXT_AUDIO_LEVEL);
+        if (d->abs_send_time)
+            dc_sdp_media_add_extmap(m, 2, DC_SDP_EXT_ABS_SEND_TIME);
+        dc_sdp_media_add_extmap(m, 3, DC_SDP_EXT_TRANSPORT_CC);
+        dc_sdp_media_add_extmap(m, 4, DC_SDP_EXT_MID);
+        if (audio) {
+            dc_sdp_codec *c =
+                dc_sdp_media_add_codec(m, 111, "opus", 48000, 2, "minptime=10;useinbandfec=1");
+            dc_sdp_codec_add_fb(c, "transport-cc");
+        } else {
+            dc_sdp_codec *c = dc_sdp_media_add_codec(m, 96, "VP8", 90000, 0, NULL);
+            for (size_t k = 0; k < G_N_ELEMENTS(video_fb); k++)
+                dc_sdp_codec_add_fb(c, video_fb[k]);
+        }
+        if (om->msid_stream) {
+            m->msid_stream = g_strdup(om->msid_stream);
+            m->msid_track = g_strdup(om->msid_track);
+        }
+        if (om->ssrc)
+            dc_sdp_media_add_ssrc(m, om->ssrc, om->cname ? om->cname : "-");
+    }
+    return s;
+}
+
+/* ---- answer ---- */
+
+static bool in_strv(const char *const *v, const char *s)
+{
+    return v && g_strv_contains(v, s);
+}
+
+static const dc_sdp_codec_cap *find_cap(const dc_sdp_local *l, const dc_sdp_codec *c)
+{
+    for (size_t i = 0; c->name && i < l->n_codecs; i++) {
+        const dc_sdp_codec_cap *cap = &l->codecs[i];
+        if (!g_ascii_strcasecmp(cap->name, c->name) &&
+            (!cap->clock_rate || cap->clock_rate == c->clock_rate) &&
+            (!cap->channels || cap->channels == c->channels))
+            return cap;
+    }
+    return NULL;
+}
+
+static bool is_named(const dc_sdp_codec *c, const char *name)
+{
+    return c->name && !g_ascii_strcasecmp(c->name, name);
+}
+
+/* Whether an offered rtx or red codec may be kept given the primary codecs
+ * already kept in a. */
+static bool dependents_kept(const dc_sdp_codec *c, const dc_sdp_media *a)
+{
+    if (is_named(c, "rtx")) {
+        int apt = codec_apt(c);
+        return apt >= 0 && dc_sdp_media_codec_by_pt(a, (uint8_t)apt);
+    }
+    if (!c->fmtp) /* video red */
+        return true;
+    g_auto(GStrv) pts = g_strsplit(c->fmtp, "/", -1);
+    for (guint i = 0; pts[i]; i++) {
+        uint64_t pt;
+        if (parse_uint(g_strstrip(pts[i]), 127, &pt) || !dc_sdp_media_codec_by_pt(a, (uint8_t)pt))
+            return false;
+    }
+    return true;
+}
+
+static void answer_codec(dc_sdp_media *a, const dc_sdp_codec *oc, const dc_sdp_codec_cap *cap,
+                         const dc_sdp_local *l)
+{
+    dc_sdp_codec *c = dc_sdp_media_add_codec(a, oc->pt, oc->name, oc->clock_rate, oc->channels,
+                                             cap->fmtp ? cap->fmtp : oc->fmtp);
+    for (guint k = 0; k < oc->rtcp_fb->len; k++)
+        if (in_strv(l->rtcp_fb, oc->rtcp_fb->pdata[k]))
+            dc_sdp_codec_add_fb(c, oc->rtcp_fb->pdata[k]);
+}
+
+/* Copies the codecs of o that local supports into a, in offer order. */
+static void answer_codecs(dc_sdp_media *a, const dc_sdp_media *o, const dc_sdp_local *l)
+{
+    /* Primary codecs first, so rtx and red can check their targets. */
+    g_autofree bool *keep = g_new0(bool, o->codecs->len + 1);
+    g_autoptr(dc_sdp) tmp = dc_sdp_new();
+    dc_sdp_media *primaries = dc_sdp_add_media(tmp, DC_SDP_KIND_AUDIO, NULL);
+    for (guint i = 0; i < o->codecs->len; i++) {
+        const dc_sdp_codec *c = o->codecs->pdata[i];
+        if (!is_named(c, "rtx") && !is_named(c, "red") && find_cap(l, c)) {
+            keep[i] = true;
+            dc_sdp_media_add_codec(primaries, c->pt, c->name, c->clock_rate, 0, NULL);
+        }
+    }
+    for (guint i = 0; i < o->codecs->len; i++) {
+        const dc_sdp_codec *c = o->codecs->pdata[i];
+        if ((is_named(c, "rtx") || is_named(c, "red")) && find_cap(l, c) &&
+            dependents_kept(c, primaries))
+            keep[i] = true;
+    }
+    for (guint i = 0; i < o->codecs->len; i++)
+        if (keep[i])
+            answer_codec(a, o->codecs->pdata[i], find_cap(l, o->codecs->pdata[i]), l);
+}
+
+static dc_sdp_direction answer_direction(dc_sdp_direction offered, bool have_track)
+{
+    switch (offered) {
+    case DC_SDP_DIR_SENDONLY:
+        return DC_SDP_DIR_RECVONLY;
+    case DC_SDP_DIR_RECVONLY:
+        return have_track ? DC_SDP_DIR_SENDONLY : DC_SDP_DIR_INACTIVE;
+    case DC_SDP_DIR_INACTIVE:
+        return DC_SDP_DIR_INACTIVE;
+    default:
+        return have_track ? DC_SDP_DIR_SENDRECV : DC_SDP_DIR_RECVONLY;
+    }
+}
+
+static const dc_sdp_track *find_track(const dc_sdp_local *l, const char *mid)
+{
+    for (size_t i = 0; i < l->n_tracks; i++)
+        if (!g_strcmp0(l->tracks[i].mid, mid))
+            return &l->tracks[i];
+    return NULL;
+}
+
+static void answer_track(dc_sdp_media *a, const dc_sdp_track *t)
+{
+    a->msid_stream = g_strdup(t->msid_stream ? t->msid_stream : "-");
+    a->msid_track = g_strdup(t->msid_track);
+    if (!t->ssrc)
+        return;
+    const char *cname = t->cname ? t->cname : "-";
+    bool rtx = false;
+    for (guint i = 0; i < a->codecs->len; i++)
+        rtx = rtx || is_named(a->codecs->pdata[i], "rtx");
+    if (rtx && t->rtx_ssrc) {
+        uint32_t fid[2] = {t->ssrc, t->rtx_ssrc};
+        dc_sdp_media_add_ssrc_group(a, "FID", fid, 2);
+    }
+    dc_sdp_media_add_ssrc(a, t->ssrc, cname);
+    if (rtx && t->rtx_ssrc)
+        dc_sdp_media_add_ssrc(a, t->rtx_ssrc, cname);
+}
+
+static dc_sdp_setup answer_setup(const dc_sdp *offer, const dc_sdp_media *o, dc_sdp_setup local)
+{
+    dc_sdp_setup offered = o->setup ? o->setup : offer->setup;
+    if (offered == DC_SDP_SETUP_ACTIVE)
+        return DC_SDP_SETUP_PASSIVE;
+    if (offered == DC_SDP_SETUP_PASSIVE)
+        return DC_SDP_SETUP_ACTIVE;
+    return local == DC_SDP_SETUP_PASSIVE ? DC_SDP_SETUP_PASSIVE : DC_SDP_SETUP_ACTIVE;
+}
+
+/* Turns a into a rejected copy of offered section o. */
+static void reject(dc_sdp_media *a, const dc_sdp_media *o)
+{
+    a->port = 0;
+    a->direction = DC_SDP_DIR_INACTIVE;
+    a->fmt = g_strdup(o->fmt);
+    g_ptr_array_set_size(a->codecs, 0);
+    g_ptr_array_set_size(a->extmaps, 0);
+    for (guint i = 0; i < o->codecs->len; i++) {
+        const dc_sdp_codec *c = o->codecs->pdata[i];
+        dc_sdp_media_add_codec(a, c->pt, c->name, c->clock_rate, c->channels, NULL);
+    }
+}
+
+static void answer_media(dc_sdp *ans, const dc_sdp *offer, const dc_sdp_media *o,
+                         const dc_sdp_local *l)
+{
+    dc_sdp_media *a = media_append(ans, o->media, o->proto);
+    a->mid = g_strdup(o->mid);
+    bool ok = o->port != 0 && o->kind != DC_SDP_KIND_OTHER && strstr(o->proto, "RTP/SAVPF");
+    if (ok)
+        answer_codecs(a, o, l);
+    if (!ok || !a->codecs->len) {
+        reject(a, o);
+        return;
+    }
+    a->port = 9;
+    set_transport(a, l->ice_ufrag, l->ice_pwd, l->fp_algorithm, l->fp_hex,
+                  answer_setup(offer, o, l->setup));
+    for (guint i = 0; i < o->extmaps->len; i++) {
+        const dc_sdp_extmap *e = o->extmaps->pdata[i];
+        if (in_strv(l->extensions, e->uri))
+            dc_sdp_media_add_extmap(a, e->id, e->uri);
+    }
+    const dc_sdp_track *t = find_track(l, o->mid);
+    a->direction = answer_direction(o->direction, t != NULL);
+    a->rtcp_mux = o->rtcp_mux;
+    a->rtcp_rsize = o->rtcp_rsize;
+    if (a->direction == DC_SDP_DIR_SENDONLY || a->direction == DC_SDP_DIR_SENDRECV)
+        answer_track(a, t);
+}
+
+dc_sdp *dc_sdp_answer(const dc_sdp *offer, const dc_sdp_local *l, GError **error)
+{
+    for (guint i = 0; i < offer->media->len; i++) {
+        if (!((dc_sdp_media *)offer->media->pdata[i])->mid) {
+            g_set_error(error, DC_SDP_ERROR, DC_SDP_ERROR_NEGOTIATION,
+                        "offer media section %u (m=%s) has no a=mid", i + 1,
+                        ((dc_sdp_media *)offer->media->pdata[i])->media);
+            return NULL;
+        }
+    }
+    dc_sdp *ans = dc_sdp_new();
+    ans->origin_id = l->origin_id;
+    ans->origin_version = l->origin_version;
+    ans->extmap_allow_mixed = offer->extmap_allow_mixed;
+    ans->msid_semantic = g_strdup("WMS");
+    ans->ice_trickle = true;
+    for (guint i = 0; i < offer->media->len; i++)
+        answer_media(ans, offer, offer->media->pdata[i], l);
+    for (guint i = 0; i < offer->bundle->len; i++) {
+        const dc_sdp_media *a = dc_sdp_find_media(ans, offer->bundle->pdata[i]);
+        if (a && a->port)
+            g_ptr_array_add(ans->bundle, g_strdup(a->mid));
+    }
+    return ans;
+}
