@@ -1,0 +1,465 @@
+// app.js: the meeting page. Joins the meeting over the site protocol
+// (signal.js), answers the bridge's offers (call.js) and draws what it has
+// (view.js). State lives here, in one object; window.diemcau exposes it to
+// tests and to a technician's console.
+
+import { Call } from './call.js';
+import { CLOSE_REPLACED, Signal, signalUrl } from './signal.js';
+import * as view from './view.js';
+
+const STORE = 'diemcau.join'; // sessionStorage: {site, credential}, so a reload rejoins
+const LAST_SITE = 'diemcau.site'; // localStorage: preselect the site next time
+const LEVEL_MS = 300; // who is speaking
+const STATS_MS = 1000; // link figures
+const SPEAKING_LEVEL = 0.02; // audioLevel (0..1, linear) above which a site speaks
+const SPEAKING_HOLD_MS = 900;
+
+const app = {
+  phase: 'loading', // loading, join, joining, meeting, reconnecting, stopped
+  creds: null,
+  self: null, // the welcome message
+  roster: [],
+  signal: null,
+  call: null,
+  local: null, // MediaStream of our camera and microphone
+  mediaWarning: null,
+  error: null, // last {code, field, message} from the server
+  linkStats: {}, // site → figures for describeLink
+  rawStats: {}, // site → last call.stats() entry
+  statsAt: 0,
+  levels: new Map(), // site → last audio level
+  speakingUntil: new Map(), // site → time (ms) until which it counts as speaking
+  stageSpeaker: null, // the chair's stage: last district that spoke
+  timers: [],
+  retryMs: 1000,
+  retryTimer: 0,
+  joins: 0,
+};
+const meeting = new view.MeetingView();
+
+/* ---------------------------------------------------------------------- */
+/* Join screen                                                            */
+
+async function loadRoster() {
+  try {
+    const r = await fetch('/api/roster', { cache: 'no-store' });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    const api = await r.json();
+    if (!Array.isArray(api.sites)) throw new Error('no "sites" in /api/roster');
+    return api;
+  } catch (e) {
+    console.warn('diemcau: /api/roster:', e);
+    return null;
+  }
+}
+
+async function showJoin(err) {
+  app.phase = 'join';
+  const preferred = new URLSearchParams(location.search).get('site') ||
+    localStorage.getItem(LAST_SITE) || '';
+  view.renderJoin(null, preferred);
+  view.joinBusy(false);
+  view.joinError(err || null);
+  const api = await loadRoster();
+  if (app.phase !== 'join') return;
+  view.renderJoin(api, preferred);
+  if (!api && !err) view.joinError({ code: 'roster-failed', message: 'GET /api/roster' });
+}
+
+async function onJoinSubmit(ev) {
+  ev.preventDefault();
+  if (app.phase === 'joining') return;
+  const creds = view.joinForm();
+  if (!creds.site || !creds.credential) return;
+  localStorage.setItem(LAST_SITE, creds.site);
+  await join(creds);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Media                                                                  */
+
+/** Camera and microphone, then microphone only, then nothing: a site that
+ * cannot send still sees and hears the meeting. */
+async function openLocal() {
+  if (app.local) return app.local;
+  const video = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+  const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  const tries = [{ audio, video }, { audio }, { video }];
+  let lastErr = null;
+  for (const c of tries) {
+    try {
+      app.local = await navigator.mediaDevices.getUserMedia(c);
+      app.mediaWarning = c.video && c.audio ? null
+        : c.audio ? 'Không mở được camera: các điểm cầu khác chỉ nghe tiếng của bạn.'
+          : 'Không mở được micrô: các điểm cầu khác chỉ thấy hình của bạn.';
+      return app.local;
+    } catch (e) {
+      lastErr = e;
+    }
+  }
+  app.mediaWarning = `Không mở được camera và micrô (${lastErr?.name || 'lỗi'}): bạn chỉ xem và nghe hội nghị.`;
+  app.local = new MediaStream();
+  return app.local;
+}
+
+function stopLocal() {
+  if (app.local) for (const t of app.local.getTracks()) t.stop();
+  app.local = null;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Signaling                                                              */
+
+async function join(creds) {
+  app.creds = creds;
+  app.phase = app.phase === 'reconnecting' ? 'reconnecting' : 'joining';
+  app.error = null;
+  if (app.phase === 'joining') {
+    view.joinBusy(true);
+    view.joinError(null);
+  }
+  await openLocal();
+  const sig = new Signal(signalUrl(location), {
+    message: (msg) => onMessage(sig, msg),
+    closed: (code, reason) => onClosed(sig, code, reason),
+  });
+  app.signal = sig;
+  try {
+    await sig.open();
+  } catch (e) {
+    if (sig !== app.signal) return;
+    app.signal = null;
+    if (app.phase === 'reconnecting') {
+      scheduleReconnect();
+    } else {
+      showJoin({ code: 'no-server', message: e.message });
+    }
+    return;
+  }
+  if (sig !== app.signal) return;
+  sig.send({ type: 'join', site: creds.site, credential: creds.credential });
+}
+
+function onMessage(sig, msg) {
+  if (sig !== app.signal) return;
+  switch (msg.type) {
+    case 'welcome':
+      onWelcome(msg);
+      break;
+    case 'error':
+      onServerError(msg);
+      break;
+    case 'roster':
+      if (Array.isArray(msg.sites)) app.roster = msg.sites;
+      render();
+      break;
+    case 'offer':
+      app.call?.offer(msg).then(render);
+      break;
+    case 'candidate':
+      app.call?.candidate(msg);
+      break;
+    case 'bridge-restarting':
+      app.call?.reset();
+      meeting.status('Máy chủ truyền hình đang khởi động lại…', 'warn');
+      break;
+    case 'replaced':
+      stop('replaced');
+      break;
+    default:
+      console.info('diemcau: message of unknown type', msg.type);
+  }
+}
+
+function onWelcome(msg) {
+  app.self = msg;
+  app.roster = Array.isArray(msg.roster) ? msg.roster : [];
+  app.phase = 'meeting';
+  app.joins++;
+  app.retryMs = 1000;
+  app.error = null;
+  sessionStorage.setItem(STORE, JSON.stringify(app.creds));
+  if (app.call) app.call.close();
+  app.call = new Call({
+    localStream: app.local,
+    send: (m) => app.signal?.send(m),
+    changed: render,
+  });
+  meeting.enter(msg, app.local);
+  meeting.notice(app.mediaWarning);
+  startTimers();
+  render();
+}
+
+function onServerError(msg) {
+  const err = { code: msg.code || 'error', field: msg.field || null, message: msg.message || '' };
+  app.error = err;
+  console.warn('diemcau: server error', err);
+  if (app.phase === 'joining' || app.phase === 'reconnecting') {
+    // A refused join (bad credential, meeting full, ...): back to the form.
+    closeSignal();
+    sessionStorage.removeItem(STORE);
+    if (app.phase === 'reconnecting') leaveMeetingView();
+    showJoin(err);
+    if (err.field === 'credential') view.setJoinCredential('');
+    return;
+  }
+  meeting.notice(`${view.errorText(err.code)} ${err.message ? `(${err.message})` : ''}`);
+}
+
+function onClosed(sig, code, reason) {
+  if (sig !== app.signal) return;
+  app.signal = null;
+  if (code === CLOSE_REPLACED) {
+    stop('replaced');
+    return;
+  }
+  if (app.phase === 'meeting' || app.phase === 'reconnecting') {
+    app.call?.close();
+    app.phase = 'reconnecting';
+    meeting.status('Mất kết nối tới máy chủ hội nghị — đang kết nối lại…', 'bad');
+    scheduleReconnect();
+    render();
+  } else if (app.phase === 'joining') {
+    showJoin({ code: 'no-server', message: reason || `WebSocket ${code}` });
+  }
+}
+
+function scheduleReconnect() {
+  clearTimeout(app.retryTimer);
+  app.retryTimer = setTimeout(() => {
+    if (app.phase === 'reconnecting') join(app.creds);
+  }, app.retryMs);
+  app.retryMs = Math.min(app.retryMs * 2, 10000);
+}
+
+function closeSignal() {
+  const sig = app.signal;
+  app.signal = null;
+  if (sig) sig.close();
+}
+
+function leaveMeetingView() {
+  stopTimers();
+  clearTimeout(app.retryTimer);
+  app.call?.close();
+  app.call = null;
+  meeting.leave();
+  app.linkStats = {};
+  app.rawStats = {};
+  app.levels.clear();
+  app.speakingUntil.clear();
+}
+
+/** Stops for good: replaced by another tab, or left. */
+function stop(why) {
+  closeSignal();
+  leaveMeetingView();
+  stopLocal();
+  sessionStorage.removeItem(STORE);
+  app.phase = 'stopped';
+  if (why === 'replaced') {
+    view.renderStopped('Điểm cầu đã được mở ở nơi khác',
+      'Điểm cầu này vừa tham gia hội nghị từ một cửa sổ hoặc máy khác, nên cửa sổ này đã dừng ' +
+      'để không có hai kết nối cùng lúc.');
+  } else {
+    view.renderStopped('Đã rời hội nghị', 'Bạn đã rời hội nghị.');
+  }
+}
+
+function leave() {
+  app.signal?.send({ type: 'leave' });
+  stop('left');
+}
+
+/* ---------------------------------------------------------------------- */
+/* Live figures: who speaks, how each link is                             */
+
+function startTimers() {
+  stopTimers();
+  app.timers.push(setInterval(pollLevels, LEVEL_MS));
+  app.timers.push(setInterval(pollStats, STATS_MS));
+}
+
+function stopTimers() {
+  for (const t of app.timers) clearInterval(t);
+  app.timers = [];
+}
+
+function pollLevels() {
+  if (!app.call) return;
+  const now = performance.now();
+  const levels = app.call.audioLevels();
+  // Where the bridge forwards no audio-level extension, the decoded level.
+  for (const [site, st] of Object.entries(app.rawStats)) {
+    if (!levels.has(site) && typeof st.audioLevel === 'number') levels.set(site, st.audioLevel);
+  }
+  let loudest = null;
+  for (const [site, level] of levels) {
+    app.levels.set(site, level);
+    if (level >= SPEAKING_LEVEL) {
+      app.speakingUntil.set(site, now + SPEAKING_HOLD_MS);
+      if (!loudest || level > levels.get(loudest)) loudest = site;
+    }
+  }
+  if (loudest && siteEntry(loudest)?.role !== 'chair') app.stageSpeaker = loudest;
+  render();
+}
+
+async function pollStats() {
+  const call = app.call;
+  if (!call) return;
+  let s;
+  try {
+    s = await call.stats();
+  } catch (e) {
+    return;
+  }
+  if (call !== app.call) return;
+  const now = performance.now();
+  const dt = app.statsAt ? (now - app.statsAt) / 1000 : 0;
+  const prev = app.rawStats;
+  const figures = {};
+  for (const [site, st] of Object.entries(s.sites)) {
+    const p = prev[site];
+    const dRecv = p ? st.packetsReceived - p.packetsReceived : st.packetsReceived;
+    const dLost = p ? Math.max(0, st.packetsLost - p.packetsLost) : st.packetsLost;
+    const flowing = p ? (st.framesDecoded > p.framesDecoded ||
+      st.totalSamplesReceived > p.totalSamplesReceived) : st.packetsReceived > 0;
+    figures[site] = {
+      fps: st.fps || (p && dt ? (st.framesDecoded - p.framesDecoded) / dt : 0),
+      width: st.width,
+      height: st.height,
+      jitter: st.jitter,
+      lossPercent: dRecv + dLost > 0 ? (100 * dLost) / (dRecv + dLost) : 0,
+      flowing,
+    };
+  }
+  app.rawStats = s.sites;
+  app.selfStats = s.self;
+  app.transport = s.transport;
+  app.linkStats = figures;
+  app.statsAt = now;
+  meeting.selfLevel(s.self.audioLevel || 0);
+  render();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Drawing                                                                */
+
+function siteEntry(id) {
+  return app.roster.find((e) => e.id === id) || null;
+}
+
+/** The site shown large: the chair's site for everyone else; for the
+ * chair, the district that spoke last (else the first present one). */
+function stageSite() {
+  const present = app.roster.filter((e) => e.present && e.id !== app.self.site);
+  const chair = present.find((e) => e.role === 'chair');
+  if (chair) return chair.id;
+  if (app.stageSpeaker && present.some((e) => e.id === app.stageSpeaker)) return app.stageSpeaker;
+  return present[0]?.id || null;
+}
+
+function renderStatus() {
+  if (app.phase === 'reconnecting') return;
+  const n = app.roster.filter((e) => e.present).length;
+  const total = app.roster.length;
+  const cs = app.call?.connectionState() || 'closed';
+  if (!app.call?.pc) {
+    meeting.status(`Đang chờ máy chủ truyền hình… · ${n}/${total} điểm cầu`, 'warn');
+  } else if (cs === 'connected') {
+    const rtt = app.transport?.rtt;
+    const rttText = typeof rtt === 'number' ? ` · trễ ${Math.round(rtt * 1000)} ms` : '';
+    meeting.status(`Đã kết nối · ${n}/${total} điểm cầu${rttText}`, 'good');
+  } else if (cs === 'failed' || cs === 'disconnected') {
+    meeting.status('Mất kết nối đường truyền hình ảnh — đang chờ máy chủ…', 'bad');
+  } else {
+    meeting.status(`Đang kết nối đường truyền… · ${n}/${total} điểm cầu`, 'warn');
+  }
+}
+
+let renderQueued = false;
+function render() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    if (!app.self || (app.phase !== 'meeting' && app.phase !== 'reconnecting')) return;
+    const now = performance.now();
+    const speaking = new Set();
+    for (const [site, until] of app.speakingUntil) if (until > now) speaking.add(site);
+    meeting.render({
+      self: app.self.site,
+      roster: app.roster,
+      media: app.call ? app.call.sites() : new Map(),
+      stats: app.linkStats,
+      speaking,
+      stageSite: stageSite(),
+    });
+    renderStatus();
+  });
+}
+
+/* ---------------------------------------------------------------------- */
+/* For tests and for the technician's console                            */
+
+window.diemcau = {
+  /** Where the page is: phase, own site, roster, connection, remote media. */
+  state() {
+    const sites = app.call ? app.call.sites() : new Map();
+    return {
+      phase: app.phase,
+      site: app.self?.site ?? null,
+      name: app.self?.name ?? null,
+      role: app.self?.role ?? null,
+      session: app.self?.session ?? null,
+      meeting: app.self?.meeting ?? null,
+      joins: app.joins,
+      roster: app.roster,
+      connection: app.call ? app.call.connectionState() : 'closed',
+      offers: app.call ? app.call.offers : 0,
+      remoteSites: [...sites.keys()],
+      speaking: [...app.speakingUntil].filter(([, t]) => t > performance.now()).map(([s]) => s),
+      error: app.error,
+      callError: app.call?.lastError ?? null,
+      localTracks: app.local ? app.local.getTracks().map((t) => t.kind) : [],
+      audioBlocked: meeting.audioBlocked,
+    };
+  },
+  /** Per remote site: {framesDecoded, totalSamplesReceived, packetsLost,
+   * packetsReceived, jitter, fps, width, height, audioLevel, nackCount, pliCount}. */
+  async stats() {
+    return app.call ? (await app.call.stats()).sites : {};
+  },
+  /** Everything getStats gave, including our own outgoing media. */
+  async fullStats() {
+    return app.call ? app.call.stats() : { sites: {}, self: {}, transport: {} };
+  },
+};
+
+/* ---------------------------------------------------------------------- */
+/* Start                                                                  */
+
+document.getElementById('join-form').addEventListener('submit', onJoinSubmit);
+document.getElementById('leave-button').addEventListener('click', leave);
+document.getElementById('stopped-again').addEventListener('click', () => showJoin(null));
+window.addEventListener('pagehide', () => {
+  // A reload or a closed tab: tell the server at once rather than by timeout.
+  app.signal?.send({ type: 'leave' });
+});
+
+const saved = (() => {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORE) || 'null');
+  } catch {
+    return null;
+  }
+})();
+if (saved && saved.site && saved.credential) {
+  view.renderJoin(null, saved.site);
+  view.joinBusy(true);
+  join(saved);
+} else {
+  showJoin(null);
+}

@@ -1,0 +1,254 @@
+// call.js: the page's one RTCPeerConnection to the bridge.
+//
+// The bridge is always the offerer (docs/architecture.md): its offer carries
+// our own audio and video m-lines first (a=recvonly: the bridge receives our
+// microphone and camera there), then one audio and one video m-line per other
+// site (a=sendonly, listed in the offer message's "streams" as mid → site).
+// Every re-offer (a site joins or leaves) is answered on the same connection.
+// Messages are handled strictly one after the other, so a candidate never
+// overtakes the offer it belongs to.
+
+/** Parses the m-sections of an SDP into [{kind, mid, direction}], in order. */
+export function parseSections(sdp) {
+  const out = [];
+  let cur = null;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) {
+      cur = { kind: line.slice(2).split(' ')[0], mid: null, direction: 'sendrecv' };
+      out.push(cur);
+    } else if (cur) {
+      if (line.startsWith('a=mid:')) cur.mid = line.slice(6).trim();
+      else if (/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(line.trim())) {
+        cur.direction = line.trim().slice(2);
+      }
+    }
+  }
+  return out;
+}
+
+export class Call {
+  /**
+   * @param {object} o
+   * @param {MediaStream} o.localStream  our microphone and camera (either may be missing)
+   * @param {function(object): boolean} o.send  sends one protocol message
+   * @param {function(): void} o.changed  the remote sites or the connection state changed
+   */
+  constructor({ localStream, send, changed }) {
+    this.localStream = localStream;
+    this.send = send;
+    this.changed = changed;
+    this.pc = null;
+    this.streams = new Map(); // mid → {mid, site, kind} from the last offer
+    this.queue = Promise.resolve();
+    this.offers = 0; // offers answered on the current connection
+    this.lastError = null;
+  }
+
+  /** Runs @fn after every message handled before it. */
+  enqueue(fn) {
+    this.queue = this.queue.then(fn).catch((e) => {
+      this.lastError = String(e && e.message ? e.message : e);
+      console.error('diemcau call:', e);
+    });
+    return this.queue;
+  }
+
+  makePc() {
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    pc.onicecandidate = (ev) => {
+      if (pc !== this.pc) return;
+      if (!ev.candidate) {
+        this.send({ type: 'candidate', candidate: '' }); // end of candidates
+        return;
+      }
+      const c = ev.candidate;
+      this.send({
+        type: 'candidate',
+        candidate: c.candidate,
+        sdpMid: c.sdpMid,
+        sdpMLineIndex: c.sdpMLineIndex,
+      });
+    };
+    pc.onconnectionstatechange = () => this.changed();
+    pc.oniceconnectionstatechange = () => this.changed();
+    pc.ontrack = () => this.changed();
+    return pc;
+  }
+
+  /** Handles {"type":"offer","sdp","streams"}: answers it. */
+  offer(msg) {
+    return this.enqueue(async () => {
+      if (!this.pc) {
+        this.pc = this.makePc();
+        this.offers = 0;
+      }
+      const pc = this.pc;
+      await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+      this.streams = new Map((msg.streams || []).map((s) => [s.mid, s]));
+      await this.attachLocal(pc, msg.sdp);
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      this.send({ type: 'answer', sdp: pc.localDescription.sdp });
+      this.offers++;
+      this.changed();
+    });
+  }
+
+  /** Our microphone and camera go on the first audio and the first video
+   * m-line that the bridge receives on (a=recvonly in its offer). */
+  async attachLocal(pc, sdp) {
+    const done = new Set();
+    const byMid = new Map(pc.getTransceivers().map((t) => [t.mid, t]));
+    for (const s of parseSections(sdp)) {
+      if (s.direction !== 'recvonly' || done.has(s.kind) || !byMid.has(s.mid)) continue;
+      done.add(s.kind);
+      const t = byMid.get(s.mid);
+      const track = this.localStream
+        ? this.localStream.getTracks().find((x) => x.kind === s.kind) || null
+        : null;
+      t.direction = track ? 'sendonly' : 'inactive';
+      if (t.sender.track !== track) await t.sender.replaceTrack(track);
+      if (track && s.kind === 'video') {
+        // One camera stream: let the bridge's receivers see its full detail.
+        track.contentHint = 'motion';
+      }
+    }
+  }
+
+  /** Handles {"type":"candidate",...} from the bridge. */
+  candidate(msg) {
+    return this.enqueue(async () => {
+      if (!this.pc || !this.pc.remoteDescription) return; // before any offer: stale
+      const init = { candidate: msg.candidate || '' };
+      if (msg.sdpMid != null) init.sdpMid = msg.sdpMid;
+      if (msg.sdpMLineIndex != null) init.sdpMLineIndex = msg.sdpMLineIndex;
+      if (init.sdpMid == null && init.sdpMLineIndex == null) init.sdpMLineIndex = 0;
+      try {
+        await this.pc.addIceCandidate(init);
+      } catch (e) {
+        console.warn('diemcau: candidate refused:', msg.candidate, e);
+      }
+    });
+  }
+
+  /** The bridge restarted: this connection is gone; the next offer makes a
+   * new one. */
+  reset() {
+    return this.enqueue(async () => {
+      this.closePc();
+      this.changed();
+    });
+  }
+
+  closePc() {
+    if (this.pc) {
+      this.pc.close();
+      this.pc = null;
+    }
+    this.streams = new Map();
+  }
+
+  close() {
+    this.closePc();
+    this.queue = Promise.resolve();
+  }
+
+  /** 'new', 'connecting', 'connected', 'disconnected', 'failed' or 'closed'. */
+  connectionState() {
+    return this.pc ? this.pc.connectionState : 'closed';
+  }
+
+  /** site id → {audio: {track, receiver, mid}, video: {...}} for every site
+   * the last offer sends us. */
+  sites() {
+    const out = new Map();
+    if (!this.pc) return out;
+    for (const t of this.pc.getTransceivers()) {
+      const s = t.mid != null ? this.streams.get(t.mid) : null;
+      if (!s || t.stopped) continue;
+      if (!out.has(s.site)) out.set(s.site, {});
+      out.get(s.site)[s.kind] = { track: t.receiver.track, receiver: t.receiver, mid: t.mid };
+    }
+    return out;
+  }
+
+  /** site id → audio level 0..1 from the RTP audio-level header extension
+   * (RFC 6464) of the last 500 ms, where the bridge forwards it. */
+  audioLevels() {
+    const out = new Map();
+    const now = performance.now();
+    for (const [site, m] of this.sites()) {
+      if (!m.audio) continue;
+      let level = null;
+      for (const s of m.audio.receiver.getSynchronizationSources()) {
+        if (typeof s.audioLevel === 'number' && now - s.timestamp < 500) {
+          level = Math.max(level ?? 0, s.audioLevel);
+        }
+      }
+      if (level != null) out.set(site, level);
+    }
+    return out;
+  }
+
+  /**
+   * Resolves to {sites: {SITE: {...}}, self: {...}} from pc.getStats():
+   * per remote site framesDecoded, framesPerSecond (fps), width, height,
+   * totalSamplesReceived, audioLevel, packetsReceived, packetsLost (audio +
+   * video), jitter (seconds, the larger of the two), and for our own
+   * outgoing media the packets and bytes sent and the round-trip time.
+   */
+  async stats() {
+    const result = { sites: {}, self: {}, transport: {} };
+    if (!this.pc) return result;
+    const report = await this.pc.getStats();
+    // Chromium names the mid in inbound-rtp; older builds only the track.
+    const midOfTrack = new Map();
+    for (const t of this.pc.getTransceivers()) {
+      if (t.mid != null && t.receiver.track) midOfTrack.set(t.receiver.track.id, t.mid);
+    }
+    report.forEach((r) => {
+      if (r.type === 'inbound-rtp') {
+        const mid = r.mid ?? midOfTrack.get(r.trackIdentifier);
+        const s = this.streams.get(mid);
+        if (!s) return;
+        const o = (result.sites[s.site] ??= {
+          framesDecoded: 0, fps: 0, width: 0, height: 0, totalSamplesReceived: 0,
+          audioLevel: 0, packetsReceived: 0, packetsLost: 0, jitter: 0,
+          nackCount: 0, pliCount: 0,
+        });
+        o.packetsReceived += r.packetsReceived || 0;
+        o.packetsLost += r.packetsLost || 0;
+        o.jitter = Math.max(o.jitter, r.jitter || 0);
+        o.nackCount += r.nackCount || 0;
+        if (r.kind === 'video') {
+          o.framesDecoded = r.framesDecoded || 0;
+          o.fps = r.framesPerSecond || 0;
+          o.width = r.frameWidth || 0;
+          o.height = r.frameHeight || 0;
+          o.pliCount += r.pliCount || 0;
+          o.videoPacketsLost = r.packetsLost || 0;
+        } else {
+          o.totalSamplesReceived = r.totalSamplesReceived || 0;
+          o.audioLevel = r.audioLevel || 0;
+          o.audioPacketsLost = r.packetsLost || 0;
+        }
+      } else if (r.type === 'outbound-rtp') {
+        const o = (result.self[r.kind] ??= {});
+        o.packetsSent = r.packetsSent || 0;
+        o.bytesSent = r.bytesSent || 0;
+        if (r.kind === 'video') {
+          o.framesEncoded = r.framesEncoded || 0;
+          o.fps = r.framesPerSecond || 0;
+          o.width = r.frameWidth || 0;
+          o.height = r.frameHeight || 0;
+        }
+      } else if (r.type === 'media-source' && r.kind === 'audio') {
+        result.self.audioLevel = r.audioLevel || 0;
+      } else if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') {
+        result.transport.rtt = r.currentRoundTripTime ?? null;
+        result.transport.availableOutgoingBitrate = r.availableOutgoingBitrate ?? null;
+      }
+    });
+    return result;
+  }
+}
