@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Runs a whole diemcau meeting on this machine: diemcau-signal, diemcau-bridge
+and one diemcau-client per configured site, with a live one-line-per-site
+summary built from the clients' STATUS lines. Ctrl-C (or --duration) stops
+everything cleanly; the clients' reports are kept in out/meeting/."""
+import argparse
+import configparser
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+BUILD = "build"
+
+
+def load_sites(path):
+    cp = configparser.ConfigParser(interpolation=None, strict=False)
+    cp.read(path, encoding="utf-8")
+    sites = []
+    for g in cp.sections():
+        if g.startswith("site."):
+            sites.append((g[5:], cp[g].get("name", g[5:]), cp[g].get("role", "district"),
+                          cp[g].get("credential", "")))
+    sg = cp["signaling"] if "signaling" in cp else {}
+    listen = f"{sg.get('address', '127.0.0.1')}:{sg.get('port', '8080')}"
+    return sites, listen
+
+
+def wait_port(hostport, timeout):
+    host, port = hostport.rsplit(":", 1)
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.create_connection((host, int(port)), 0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", default="config/hatinh.ini")
+    ap.add_argument("--servers-only", type=int, default=0)
+    ap.add_argument("--duration", type=float, default=0)
+    ap.add_argument("--size", default="320x180")
+    ap.add_argument("--fps", default="15")
+    a = ap.parse_args()
+
+    sites, listen = load_sites(a.config)
+    outdir = os.path.join("out", "meeting")
+    os.makedirs(outdir, exist_ok=True)
+    procs = []
+    stop = threading.Event()
+
+    def spawn(args, log):
+        f = open(os.path.join(outdir, log), "w")
+        p = subprocess.Popen(args, stdout=subprocess.PIPE if log.startswith("client") else f,
+                             stderr=f, text=True, start_new_session=True)
+        procs.append(p)
+        return p
+
+    spawn([f"{BUILD}/bridge/diemcau-bridge", "--config", a.config], "bridge.log")
+    spawn([f"{BUILD}/signaling/diemcau-signal", "--config", a.config], "signal.log")
+    if not wait_port(listen, 10):
+        print(f"meeting: diemcau-signal did not open {listen}; see {outdir}/signal.log")
+        return shutdown(procs, 1)
+    print(f"meeting: signaling on http://{listen}/  (logs in {outdir}/)")
+    if a.servers_only:
+        print("meeting: servers only; join with a browser or diemcau-client. Ctrl-C stops.")
+    status = {}
+    if not a.servers_only:
+        for sid, name, role, cred in sites:
+            p = spawn([f"{BUILD}/client/diemcau-client", "--signal", f"ws://{listen}/ws", "--site", sid,
+                       "--credential", cred, "--size", a.size, "--fps", a.fps, "--status",
+                       "--report", os.path.join(outdir, f"report-{sid}.json")], f"client-{sid}.log")
+            threading.Thread(target=read_status, args=(p, sid, status), daemon=True).start()
+
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    start = time.time()
+    names = {s[0]: s[1] for s in sites}
+    while not stop.wait(1.0):
+        if a.duration and time.time() - start >= a.duration:
+            break
+        if not a.servers_only:
+            print_table(sites, names, status, time.time() - start)
+        if any(p.poll() is not None for p in procs[:2]):
+            print("meeting: a server exited; stopping")
+            return shutdown(procs, 1)
+    return shutdown(procs, 0)
+
+
+def read_status(p, sid, status):
+    for line in p.stdout:
+        if line.startswith("STATUS "):
+            try:
+                status[sid] = json.loads(line[7:])
+            except ValueError:
+                pass
+
+
+def print_table(sites, names, status, elapsed):
+    n = len(sites)
+    print(f"\n--- {elapsed:5.0f} s ---")
+    for sid, name, role, _ in sites:
+        s = status.get(sid)
+        if not s:
+            print(f"{sid:13} {name[:24]:24} waiting")
+            continue
+        rem = s.get("remote", {})
+        vids = sum(1 for r in rem.values() if r.get("fps", 0) > 0)
+        auds = sum(1 for r in rem.values() if r.get("audio"))
+        fps = [r.get("fps", 0) for r in rem.values()] or [0]
+        lat = [r.get("latency_ms", 0) for r in rem.values() if r.get("latency_ms")] or [0]
+        loss = [r.get("loss_pct", 0) for r in rem.values()] or [0]
+        print(f"{sid:13} {name[:24]:24} {s.get('state', '?'):10} video {vids:2}/{n - 1} "
+              f"{min(fps):4.1f}-{max(fps):4.1f} fps  audio {auds:2}/{n - 1}  "
+              f"loss {max(loss):4.1f}%  latency {max(lat):4.0f} ms")
+    sys.stdout.flush()
+
+
+def shutdown(procs, rc):
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    end = time.time() + 5
+    for p in procs:
+        try:
+            p.wait(max(0.1, end - time.time()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+    print("meeting: stopped")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
