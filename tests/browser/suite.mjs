@@ -1,0 +1,4 @@
+// All browser tests in one process, so that node:test prints one flat TAP
+// stream (one "ok"/"not ok" line per test). Order matters only for speed.
+import './join.test.mjs';
+import './meeting.test.mjs';
