@@ -6,6 +6,8 @@
 #include "bridge/rewrite.h"
 #include "bridge/router.h"
 #include "core/nack-history.h"
+#include "core/rtp.h"
+#include "core/vp8.h"
 #include "core/seq.h"
 
 #define ROUTER_PKT_MAX 2048
@@ -16,6 +18,19 @@
 #define ROUTER_KF_MAX_RETRIES 5
 #define ROUTER_NACK_MAX_RESENDS 5
 #define ROUTER_NACK_MIN_INTERVAL_US 10000
+#define ROUTER_RESEND_SLOTS 64 /* per-output retransmission budget entries */
+
+/* NACK history per inbound stream: packets as received (after SRTP
+ * unprotect, before rewriting), rewritten per receiver on a NACK. Slot sizes
+ * fit what WebRTC senders emit (Chromium and our client stay under 1200
+ * bytes of RTP; Opus packets are a few hundred); a larger packet is simply
+ * not kept. */
+#define ROUTER_HIST_VIDEO_SLOTS 1024
+#define ROUTER_HIST_VIDEO_AGE_US 1000000
+#define ROUTER_HIST_VIDEO_BYTES 1280
+#define ROUTER_HIST_AUDIO_SLOTS 256
+#define ROUTER_HIST_AUDIO_AGE_US 500000
+#define ROUTER_HIST_AUDIO_BYTES 512
 
 /* One stream a site sends to the bridge. */
 typedef struct {
@@ -48,13 +63,27 @@ typedef struct {
     int64_t kf_sent_us;
     unsigned kf_retries;
     uint8_t fir_seq;
+
+    /* What it sent lately, for receivers' NACKs; NULL until negotiated. */
+    dc_nack_history *hist;
+    bool hist_started;
+    uint16_t hist_last; /* newest seq put (source numbering) */
 } router_in;
+
+/* How often one output sequence number was resent to its receiver. */
+typedef struct {
+    bool used;
+    uint8_t count;
+    uint16_t seq;
+    int64_t last_us;
+} router_resend;
 
 /* One stream the bridge sends to a receiver. */
 typedef struct {
     uint32_t ssrc;
     dc_rewrite rw;
-    dc_nack_history *hist; /* NULL until the receiver negotiates it */
+    uint16_t epoch_first_seq;                  /* output seq of the first packet of rw.epoch */
+    router_resend resend[ROUTER_RESEND_SLOTS]; /* by seq % ROUTER_RESEND_SLOTS */
     uint32_t packets;
     uint32_t octets;
 } router_out;
@@ -84,6 +113,14 @@ static inline router_out *router_output(dc_router *r, unsigned receiver, unsigne
 {
     return &r->sites[receiver].out[source * DC_ROUTER_KINDS + kind];
 }
+
+/* router.c */
+
+/* Builds into r->pkt the packet v of source's kind as receiver gets it
+ * (mapped through the output's rewrite state). Returns its length, or -1
+ * when it does not fit. */
+int router_build_out(dc_router *r, unsigned receiver, unsigned source, unsigned kind,
+                     const dc_rtp_view *v, const dc_vp8_descriptor *vp8, int64_t now_us);
 
 /* router-rtcp.c */
 

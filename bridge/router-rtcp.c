@@ -247,6 +247,55 @@ static bool find_output(dc_router *r, unsigned receiver, uint32_t ssrc, unsigned
     return false;
 }
 
+/* Whether output o may resend its sequence number seq now, and counts it:
+ * at most ROUTER_NACK_MAX_RESENDS times, not twice within
+ * ROUTER_NACK_MIN_INTERVAL_US. */
+static bool resend_budget(router_out *o, uint16_t seq, int64_t now_us)
+{
+    router_resend *e = &o->resend[seq % ROUTER_RESEND_SLOTS];
+    if (!e->used || e->seq != seq)
+        *e = (router_resend){.used = true, .seq = seq};
+    if (e->count >= ROUTER_NACK_MAX_RESENDS ||
+        (e->count > 0 && now_us - e->last_us < ROUTER_NACK_MIN_INTERVAL_US))
+        return false;
+    e->count++;
+    e->last_us = now_us;
+    return true;
+}
+
+/* Resends output seq of (src, kind) to receiver site: maps it back to the
+ * source's numbering through the output's rewrite offset (valid only within
+ * the source epoch the output is on, between its first and newest packet),
+ * takes the packet from the source's history and rewrites a copy. */
+static bool resend_one(dc_router *r, unsigned site, unsigned src, unsigned kind, uint16_t seq,
+                       int64_t now_us)
+{
+    router_out *o = router_output(r, site, src, kind);
+    router_in *in = &r->sites[src].in[kind];
+    if (!r->sites[site].params.send[src][kind].fb_nack || !in->hist || !o->rw.started ||
+        o->rw.epoch != in->epoch || dc_seq_delta(o->epoch_first_seq, seq) < 0 ||
+        dc_seq_newer(seq, o->rw.last_seq))
+        return false;
+    const uint8_t *pkt;
+    size_t len;
+    if (dc_nack_history_get(in->hist, (uint16_t)(seq - o->rw.seq_off), now_us, &pkt, &len) < 0 ||
+        !resend_budget(o, seq, now_us))
+        return false;
+    dc_rtp_view v;
+    dc_vp8_descriptor d;
+    if (dc_rtp_parse(pkt, len, &v) < 0)
+        return false;
+    bool vp8 = kind == DC_ROUTER_VIDEO && v.payload_len > 0 &&
+               dc_vp8_parse(v.payload, v.payload_len, &d) == 0;
+    int n = router_build_out(r, site, src, kind, &v, vp8 ? &d : NULL, now_us);
+    if (n < 0)
+        return false;
+    r->stats.rtp_out++;
+    r->stats.rtp_out_bytes += (uint64_t)n;
+    r->cb.send(r->user, site, r->pkt, (size_t)n, false);
+    return true;
+}
+
 static void handle_nack(dc_router *r, unsigned site, const dc_rtcp_packet *p, int64_t now_us)
 {
     dc_rtcp_fb_nack nack;
@@ -257,24 +306,16 @@ static void handle_nack(dc_router *r, unsigned site, const dc_rtcp_packet *p, in
     }
     if (!find_output(r, site, nack.fb.media_ssrc, &src, &kind))
         return;
-    router_out *o = router_output(r, site, src, kind);
     uint16_t seqs[17 * 16];
     int n = dc_rtcp_fb_nack_expand(&nack, seqs, sizeof seqs / sizeof seqs[0]);
     if (n < 0)
         n = (int)(sizeof seqs / sizeof seqs[0]);
     for (int i = 0; i < n; i++) {
-        const uint8_t *pkt;
-        size_t len;
         r->stats.nack_in++;
-        if (!o->hist || dc_nack_history_resend(o->hist, seqs[i], now_us, ROUTER_NACK_MAX_RESENDS,
-                                               ROUTER_NACK_MIN_INTERVAL_US, &pkt, &len) < 0) {
+        if (resend_one(r, site, src, kind, seqs[i], now_us))
+            r->stats.nack_resent++;
+        else
             r->stats.nack_missed++;
-            continue;
-        }
-        r->stats.nack_resent++;
-        r->stats.rtp_out++;
-        r->stats.rtp_out_bytes += len;
-        r->cb.send(r->user, site, pkt, len, false);
     }
 }
 

@@ -7,14 +7,6 @@
 #include <string.h>
 
 #include "core/rtp-ext.h"
-#include "core/rtp.h"
-#include "core/vp8.h"
-
-/* History sizes: packets kept per output (powers of two) and how long. */
-#define HIST_VIDEO_SLOTS 512
-#define HIST_VIDEO_AGE_US 1000000
-#define HIST_AUDIO_SLOTS 64
-#define HIST_AUDIO_AGE_US 500000
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -93,8 +85,8 @@ void dc_router_free(dc_router *r)
         router_site *s = &r->sites[i];
         if (!s->out)
             continue;
-        for (unsigned j = 0; j < r->n_sites * DC_ROUTER_KINDS; j++)
-            dc_nack_history_free(s->out[j].hist);
+        for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
+            dc_nack_history_free(s->in[k].hist);
         free(s->out);
     }
     free(r->sites);
@@ -126,6 +118,10 @@ static void in_new_epoch(router_in *in, uint32_t ssrc, int64_t now_us)
     router_in_stats_reset(in);
     in->kf_awaiting = false;
     in->kf_retries = 0;
+    /* Packets of the old session must never answer a NACK of the new one. */
+    if (in->hist)
+        dc_nack_history_clear(in->hist);
+    in->hist_started = false;
 }
 
 int dc_router_site_start(dc_router *r, unsigned site, int64_t now_us)
@@ -142,15 +138,18 @@ int dc_router_site_start(dc_router *r, unsigned site, int64_t now_us)
     return 0;
 }
 
-/* Allocates or frees the NACK history of one output as negotiated. */
-static int output_sync_history(router_out *o, const dc_router_mline *m, unsigned kind)
+/* Allocates the NACK history of an inbound stream once it is negotiated;
+ * kept for the router's life (a later session reuses it). */
+static int in_sync_history(router_in *in, const dc_router_mline *m, unsigned kind)
 {
-    if (!m->active || !m->fb_nack || o->hist)
+    if (!m->active || in->hist)
         return 0;
     bool video = kind == DC_ROUTER_VIDEO;
-    o->hist = dc_nack_history_new(video ? HIST_VIDEO_SLOTS : HIST_AUDIO_SLOTS,
-                                  video ? HIST_VIDEO_AGE_US : HIST_AUDIO_AGE_US);
-    return o->hist ? 0 : -ENOMEM;
+    in->hist =
+        dc_nack_history_new_sized(video ? ROUTER_HIST_VIDEO_SLOTS : ROUTER_HIST_AUDIO_SLOTS,
+                                  video ? ROUTER_HIST_VIDEO_AGE_US : ROUTER_HIST_AUDIO_AGE_US,
+                                  video ? ROUTER_HIST_VIDEO_BYTES : ROUTER_HIST_AUDIO_BYTES);
+    return in->hist ? 0 : -ENOMEM;
 }
 
 int dc_router_site_set_params(dc_router *r, unsigned site, const dc_router_site_params *p)
@@ -165,18 +164,14 @@ int dc_router_site_set_params(dc_router *r, unsigned site, const dc_router_site_
          * packet with our mid (or payload type) tells. */
         if (p->recv_ssrc[k] != 0 && s->in[k].ssrc != p->recv_ssrc[k])
             in_new_epoch(&s->in[k], p->recv_ssrc[k], s->in[k].epoch_start_us);
+        int rc = in_sync_history(&s->in[k], &p->recv[k], k);
+        if (rc < 0)
+            return rc;
     }
     s->has_params = true;
-    for (unsigned src = 0; src < r->n_sites; src++) {
-        for (unsigned k = 0; k < DC_ROUTER_KINDS; k++) {
+    for (unsigned src = 0; src < r->n_sites; src++)
+        for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
             s->params.send[src][k].mid[DC_ROUTER_MID_MAX - 1] = '\0';
-            if (src == site)
-                continue;
-            int rc = output_sync_history(router_output(r, site, src, k), &p->send[src][k], k);
-            if (rc < 0)
-                return rc;
-        }
-    }
     return 0;
 }
 
@@ -271,9 +266,8 @@ static size_t build_ext(const dc_router_mline *from, const dc_router_mline *to,
     return n;
 }
 
-/* Rewrites and sends one packet of source's kind to one receiver. */
-static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsigned kind,
-                        const dc_rtp_view *v, const dc_vp8_descriptor *vp8, int64_t now_us)
+int router_build_out(dc_router *r, unsigned receiver, unsigned source, unsigned kind,
+                     const dc_rtp_view *v, const dc_vp8_descriptor *vp8, int64_t now_us)
 {
     router_site *rs = &r->sites[receiver];
     router_site *ss = &r->sites[source];
@@ -282,10 +276,9 @@ static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsign
 
     uint16_t seq;
     uint32_t ts;
-    bool newer = !o->rw.started || o->rw.epoch != ss->in[kind].epoch ||
-                 dc_seq_newer((uint16_t)(v->seq + o->rw.seq_off), o->rw.last_seq);
-    dc_rewrite_map(&o->rw, ss->in[kind].epoch, v->seq, v->timestamp,
-                   ss->params.recv[kind].clock_rate, now_us, &seq, &ts);
+    if (dc_rewrite_map(&o->rw, ss->in[kind].epoch, v->seq, v->timestamp,
+                       ss->params.recv[kind].clock_rate, now_us, &seq, &ts))
+        o->epoch_first_seq = seq;
 
     dc_rtp_ext_elem elems[16];
     size_t n = build_ext(&ss->params.recv[kind], to, v, elems, sizeof elems / sizeof elems[0]);
@@ -312,10 +305,8 @@ static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsign
     };
     size_t body = v->payload_len + v->padding_len;
     int hl = dc_rtp_write_header(&h, r->pkt, sizeof r->pkt);
-    if (hl < 0 || (size_t)hl + body > sizeof r->pkt) {
-        r->stats.oversize++;
-        return;
-    }
+    if (hl < 0 || (size_t)hl + body > sizeof r->pkt)
+        return -1;
     memcpy(r->pkt + hl, v->payload, body);
     if (v->padding_len)
         r->pkt[0] |= 0x20;
@@ -327,9 +318,20 @@ static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsign
         uint8_t tl0 = dc_rewrite_tl0picidx(&o->rw, vp8->tl0picidx);
         dc_vp8_set_tl0picidx(r->pkt + hl, v->payload_len, tl0);
     }
-    size_t len = (size_t)hl + body;
-    if (o->hist && newer)
-        dc_nack_history_put(o->hist, seq, now_us, r->pkt, len);
+    return (int)((size_t)hl + body);
+}
+
+/* Rewrites and sends one packet of source's kind to one receiver. */
+static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsigned kind,
+                        const dc_rtp_view *v, const dc_vp8_descriptor *vp8, int64_t now_us)
+{
+    int n = router_build_out(r, receiver, source, kind, v, vp8, now_us);
+    if (n < 0) {
+        r->stats.oversize++;
+        return;
+    }
+    size_t len = (size_t)n;
+    router_out *o = router_output(r, receiver, source, kind);
     o->packets++;
     o->octets += (uint32_t)v->payload_len;
     r->stats.rtp_out++;
@@ -377,6 +379,13 @@ void dc_router_receive_rtp(dc_router *r, unsigned site, const uint8_t *buf, size
         }
     }
     router_in_stats_update(in, v.seq, v.timestamp, m->clock_rate, now_us);
+    /* Keep it for receivers' NACKs as received; a late packet is not put (the
+     * history takes packets in order only). */
+    if (in->hist && (!in->hist_started || dc_seq_newer(v.seq, in->hist_last)) &&
+        dc_nack_history_put(in->hist, v.seq, now_us, buf, len) == 0) {
+        in->hist_started = true;
+        in->hist_last = v.seq;
+    }
     for (unsigned rcv = 0; rcv < r->n_sites; rcv++) {
         if (rcv == site)
             continue;

@@ -15,7 +15,6 @@ typedef struct {
     int64_t last_resend_us; /* valid when resends > 0 */
     uint32_t resends;
     uint16_t len;
-    uint8_t data[DC_NACK_HISTORY_MAX_PACKET];
 } nack_slot;
 
 struct dc_nack_history {
@@ -24,19 +23,37 @@ struct dc_nack_history {
     dc_seq_unwrapper unwrap;
     int64_t newest; /* unwrapped seq of the newest put; valid when started */
     bool started;
+    size_t slot_bytes; /* bytes of data per slot */
     nack_slot *slots;
+    uint8_t *data; /* slots * slot_bytes */
 };
+
+static uint8_t *slot_data(const dc_nack_history *h, const nack_slot *s)
+{
+    return h->data + (size_t)(s - h->slots) * h->slot_bytes;
+}
 
 dc_nack_history *dc_nack_history_new(size_t max_packets, int64_t max_age_us)
 {
+    return dc_nack_history_new_sized(max_packets, max_age_us, DC_NACK_HISTORY_MAX_PACKET);
+}
+
+dc_nack_history *dc_nack_history_new_sized(size_t max_packets, int64_t max_age_us,
+                                           size_t max_packet)
+{
     if (max_packets == 0 || max_packets > DC_NACK_HISTORY_MAX_SLOTS ||
-        (max_packets & (max_packets - 1)) != 0 || max_age_us <= 0)
+        (max_packets & (max_packets - 1)) != 0 || max_age_us <= 0 || max_packet == 0 ||
+        max_packet > DC_NACK_HISTORY_MAX_PACKET)
         return NULL;
     dc_nack_history *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
+    h->slot_bytes = max_packet;
     h->slots = calloc(max_packets, sizeof(*h->slots));
-    if (!h->slots) {
+    h->data = malloc(max_packets * max_packet);
+    if (!h->slots || !h->data) {
+        free(h->slots);
+        free(h->data);
         free(h);
         return NULL;
     }
@@ -51,6 +68,7 @@ void dc_nack_history_free(dc_nack_history *h)
     if (!h)
         return;
     free(h->slots);
+    free(h->data);
     free(h);
 }
 
@@ -75,7 +93,7 @@ int dc_nack_history_put(dc_nack_history *h, uint16_t seq, int64_t now_us, const 
 {
     if (!h || (!buf && len > 0))
         return -EINVAL;
-    if (len > DC_NACK_HISTORY_MAX_PACKET)
+    if (len > h->slot_bytes)
         return -EMSGSIZE;
     int64_t ext = dc_seq_unwrap(&h->unwrap, seq);
     if (h->started && ext <= h->newest) {
@@ -94,7 +112,7 @@ int dc_nack_history_put(dc_nack_history *h, uint16_t seq, int64_t now_us, const 
     s->last_resend_us = 0;
     s->len = (uint16_t)len;
     if (len > 0)
-        memcpy(s->data, buf, len);
+        memcpy(slot_data(h, s), buf, len);
     return 0;
 }
 
@@ -122,7 +140,7 @@ int dc_nack_history_get(dc_nack_history *h, uint16_t seq, int64_t now_us, const 
     nack_slot *s = find(h, seq, now_us);
     if (!s)
         return -ENOENT;
-    *buf = s->data;
+    *buf = slot_data(h, s);
     *len = s->len;
     return 0;
 }
@@ -141,7 +159,7 @@ int dc_nack_history_resend(dc_nack_history *h, uint16_t seq, int64_t now_us, uns
         return -EAGAIN;
     s->resends++;
     s->last_resend_us = now_us;
-    *buf = s->data;
+    *buf = slot_data(h, s);
     *len = s->len;
     return 0;
 }

@@ -31,6 +31,13 @@ typedef struct dc_nack_history dc_nack_history;
  * result and frees it with dc_nack_history_free(). */
 dc_nack_history *dc_nack_history_new(size_t max_packets, int64_t max_age_us);
 
+/* Like dc_nack_history_new() with slots of max_packet bytes
+ * (1..DC_NACK_HISTORY_MAX_PACKET) instead of DC_NACK_HISTORY_MAX_PACKET:
+ * put() returns -EMSGSIZE above it. For streams whose packets are known to
+ * be small (Opus audio), to save memory. */
+dc_nack_history *dc_nack_history_new_sized(size_t max_packets, int64_t max_age_us,
+                                           size_t max_packet);
+
 /* Frees h and every stored packet. h may be NULL. */
 void dc_nack_history_free(dc_nack_history *h);
 
@@ -40,7 +47,8 @@ void dc_nack_history_free(dc_nack_history *h);
  * newer than the newest one put (a duplicate, a step back, or a jump of half
  * the sequence space or more) is taken as a sender restart: the history is
  * emptied and starts again from seq. Retransmissions are not put again.
- * Returns 0, or -EMSGSIZE when len > DC_NACK_HISTORY_MAX_PACKET (nothing is
+ * Returns 0, or -EMSGSIZE when len > the slot size (DC_NACK_HISTORY_MAX_PACKET
+ * unless created with new_sized()) (nothing is
  * stored and the history is unchanged), -EINVAL when h is NULL or buf is
  * NULL with len > 0. */
 int dc_nack_history_put(dc_nack_history *h, uint16_t seq, int64_t now_us, const uint8_t *buf,

@@ -322,6 +322,66 @@ static void test_nack_from_history(fixture *f, gconstpointer data)
     }
 }
 
+/* One history per source stream: a receiver's NACK is mapped back through
+ * its output's offset, also after the sender reconnected with a new SSRC and
+ * sequence numbers; numbers from before the reconnect are not answered (the
+ * old packets are gone), and each receiver gets its own rewritten copy. */
+static void test_nack_across_reconnect(fixture *f, gconstpointer data)
+{
+    for (size_t a = 0; a < G_N_ELEMENTS(starts); a++) {
+        for (size_t b = 0; b < G_N_ELEMENTS(starts); b++) {
+            start_site(f, 0);
+            for (int i = 0; i < 10; i++) {
+                send_rtp(f, 0, true, 0xe0000000u + (uint32_t)a, (uint16_t)(starts[a] + i),
+                         3000u * (uint32_t)i, (uint16_t)i);
+                f->now += 20000;
+            }
+            dc_rtp_view old;
+            GBytes *old_data = g_bytes_ref(sent_to(f, 1, false, 3)->data);
+            gsize ol;
+            const uint8_t *od = g_bytes_get_data(old_data, &ol);
+            g_assert_cmpint(dc_rtp_parse(od, ol, &old), ==, 0);
+            f->now += 300000;
+            start_site(f, 0);
+            clear_sent(f);
+            for (int i = 0; i < 10; i++) {
+                send_rtp(f, 0, true, 0xf0000000u + (uint32_t)b, (uint16_t)(starts[b] + i),
+                         777u + 3000u * (uint32_t)i, (uint16_t)(100 + i));
+                f->now += 20000;
+            }
+            GBytes *want[N_SITES];
+            uint16_t seq4[N_SITES];
+            for (unsigned rcv = 1; rcv < N_SITES; rcv++) {
+                const sent_pkt *p = sent_to(f, rcv, false, 4);
+                dc_rtp_view v;
+                parse_sent(p, &v);
+                want[rcv] = g_bytes_ref(p->data);
+                seq4[rcv] = v.seq;
+            }
+            clear_sent(f);
+            for (unsigned rcv = 1; rcv < N_SITES; rcv++) {
+                uint8_t buf[64];
+                size_t len = make_nack(buf, sizeof buf, rcv, f, 0, &seq4[rcv], 1);
+                dc_router_receive_rtcp(f->r, rcv, buf, len, f->now);
+                g_assert_cmpuint(count_sent(f, rcv, false), ==, 1);
+                g_assert_true(g_bytes_equal(sent_to(f, rcv, false, 0)->data, want[rcv]));
+                g_bytes_unref(want[rcv]);
+            }
+            /* A number of the previous session: not answered. */
+            clear_sent(f);
+            dc_router_stats st0, st1;
+            dc_router_get_stats(f->r, &st0);
+            uint8_t buf[64];
+            size_t len = make_nack(buf, sizeof buf, 1, f, 0, &old.seq, 1);
+            dc_router_receive_rtcp(f->r, 1, buf, len, f->now);
+            g_assert_cmpuint(f->sent->len, ==, 0);
+            dc_router_get_stats(f->r, &st1);
+            g_assert_cmpuint(st1.nack_missed - st0.nack_missed, ==, 1);
+            g_bytes_unref(old_data);
+        }
+    }
+}
+
 static size_t make_pli(uint8_t *buf, size_t cap, fixture *f, unsigned receiver, unsigned src)
 {
     int n = dc_rtcp_fb_pli_build(buf, cap, 0x6666,
@@ -485,6 +545,7 @@ int main(int argc, char **argv)
     ADD("/router/forward-all-but-sender", test_forward_all_but_sender);
     ADD("/router/reconnect-continuity", test_reconnect_continuity);
     ADD("/router/nack-from-history", test_nack_from_history);
+    ADD("/router/nack-across-reconnect", test_nack_across_reconnect);
     ADD("/router/pli-merged", test_pli_merged);
     ADD("/router/sr-rr", test_sr_rr);
     ADD("/router/malformed-dropped", test_malformed_dropped);
