@@ -1,6 +1,8 @@
 /* srtp: libsrtp2 sessions for one transport; see srtp.h. */
 #include "core/srtp.h"
 
+#include "core/srtp-openssl.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -50,17 +52,37 @@ const char *dc_srtp_profile_name(dc_srtp_profile profile)
     return "unknown";
 }
 
-/* srtp_init() once per process; libsrtp is never shut down (its crypto kernel
- * is shared by every session of the process). Returns a srtp_err_status_t. */
-static int init_once(void)
+/* srtp_init() once per process, then the crypto primitives; libsrtp is
+ * never shut down (its crypto kernel is shared by every session of the
+ * process). init_status is a srtp_err_status_t; crypto_in_use is valid
+ * when it is srtp_err_status_ok. */
+static int init_status;
+static dc_srtp_crypto crypto_in_use = DC_SRTP_CRYPTO_STOCK;
+
+int dc_srtp_global_init(dc_srtp_crypto want)
 {
     static gsize done;
-    static int status;
     if (g_once_init_enter(&done)) {
-        status = srtp_init();
+        init_status = srtp_init();
+        if (init_status == srtp_err_status_ok && want == DC_SRTP_CRYPTO_OPENSSL) {
+            int rc = dc_srtp_openssl_install();
+            if (rc == 0)
+                crypto_in_use = DC_SRTP_CRYPTO_OPENSSL;
+            else
+                g_warning("libsrtp refused the OpenSSL AES-ICM/HMAC-SHA1 (%s); "
+                          "using its stock implementation",
+                          g_strerror(-rc));
+        }
         g_once_init_leave(&done, 1);
     }
-    return status;
+    if (init_status != srtp_err_status_ok)
+        return -EIO;
+    return (int)crypto_in_use;
+}
+
+const char *dc_srtp_crypto_name(dc_srtp_crypto c)
+{
+    return c == DC_SRTP_CRYPTO_OPENSSL ? "openssl" : "stock";
 }
 
 static int map_err(srtp_err_status_t st)
@@ -137,7 +159,7 @@ dc_srtp *dc_srtp_new(const dc_srtp_keys *keys, int *err)
         rc = -EINVAL;
         goto fail;
     }
-    if (init_once() != srtp_err_status_ok) {
+    if (dc_srtp_global_init(DC_SRTP_CRYPTO_OPENSSL) < 0) {
         rc = -EIO;
         goto fail;
     }

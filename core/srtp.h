@@ -60,12 +60,30 @@ size_t dc_srtp_salt_len(dc_srtp_profile profile);
  * "SRTP_AEAD_AES_128_GCM"); a static string, "unknown" otherwise. */
 const char *dc_srtp_profile_name(dc_srtp_profile profile);
 
+/* Which implementation of AES-ICM-128 and HMAC-SHA1 (the primitives of
+ * SRTP_AES128_CM_SHA1_80) libsrtp uses in this process. */
+typedef enum {
+    DC_SRTP_CRYPTO_OPENSSL = 0, /* core/srtp-openssl: OpenSSL EVP (default) */
+    DC_SRTP_CRYPTO_STOCK = 1,   /* whatever libsrtp2 was built with */
+} dc_srtp_crypto;
+
+/* Initialises libsrtp for the process, once (thread-safe): the first call,
+ * or the first dc_srtp_new() (which asks for DC_SRTP_CRYPTO_OPENSSL),
+ * decides; later calls only report. With DC_SRTP_CRYPTO_OPENSSL it installs
+ * the OpenSSL primitives, or logs a warning and keeps the stock ones if
+ * libsrtp refuses them. Returns the implementation in use, which may differ
+ * from want, or -EIO if libsrtp could not be initialised. */
+int dc_srtp_global_init(dc_srtp_crypto want);
+
+/* "openssl" or "stock"; a static string. */
+const char *dc_srtp_crypto_name(dc_srtp_crypto c);
+
 typedef struct dc_srtp dc_srtp;
 
 /* Creates the outbound and inbound sessions from keys (copied). Initialises
- * libsrtp on first use (thread-safe). On failure returns NULL and, when err
- * is not NULL, stores a negative errno in *err (-EINVAL: unknown profile,
- * -ENOTSUP: libsrtp lacks the cipher, -ENOMEM). Free with dc_srtp_free(). */
+ * libsrtp on first use (dc_srtp_global_init(DC_SRTP_CRYPTO_OPENSSL)). On failure returns NULL and,
+ * when err is not NULL, stores a negative errno in *err (-EINVAL: unknown profile, -ENOTSUP:
+ * libsrtp lacks the cipher, -ENOMEM). Free with dc_srtp_free(). */
 dc_srtp *dc_srtp_new(const dc_srtp_keys *keys, int *err);
 
 /* Frees s and wipes its keys. NULL is allowed. */
