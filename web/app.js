@@ -432,6 +432,10 @@ window.diemcau = {
   async stats() {
     return app.call ? (await app.call.stats()).sites : {};
   },
+  /** The last offer from the bridge and our answer (SDP text). */
+  sdp() {
+    return { offer: app.call?.lastOffer ?? null, answer: app.call?.lastAnswer ?? null };
+  },
   /** Everything getStats gave, including our own outgoing media. */
   async fullStats() {
     return app.call ? app.call.stats() : { sites: {}, self: {}, transport: {} };

@@ -83,12 +83,14 @@ export class Call {
         this.offers = 0;
       }
       const pc = this.pc;
+      this.lastOffer = msg.sdp;
       await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
       this.streams = new Map((msg.streams || []).map((s) => [s.mid, s]));
       await this.attachLocal(pc, msg.sdp);
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
-      this.send({ type: 'answer', sdp: pc.localDescription.sdp });
+      this.lastAnswer = pc.localDescription.sdp;
+      this.send({ type: 'answer', sdp: this.lastAnswer });
       this.offers++;
       this.changed();
     });
@@ -238,6 +240,10 @@ export class Call {
         o.bytesSent = r.bytesSent || 0;
         if (r.kind === 'video') {
           o.framesEncoded = r.framesEncoded || 0;
+          o.qualityLimitationReason = r.qualityLimitationReason || 'none';
+          o.targetBitrate = r.targetBitrate || 0;
+          o.nackCount = r.nackCount || 0;
+          o.pliCount = r.pliCount || 0;
           o.fps = r.framesPerSecond || 0;
           o.width = r.frameWidth || 0;
           o.height = r.frameHeight || 0;

@@ -198,7 +198,7 @@ export function describeLink(entry, st) {
   const parts = [];
   if (st.width) parts.push(`${st.height}p`);
   parts.push(`${num0.format(st.fps || 0)} hình/giây`);
-  parts.push(`mất ${num.format(st.lossPercent)} %`);
+  parts.push(`mất gói ${num.format(st.lossPercent)} %`);
   parts.push(`jitter ${num0.format((st.jitter || 0) * 1000)} ms`);
   let level = 'good';
   if (!st.flowing) level = 'silent';
@@ -305,7 +305,8 @@ export class MeetingView {
       t.update(e, describeLink(e, m.stats[e.id]), m.speaking.has(e.id));
       const parent = e.id === m.stageSite ? stage : grid;
       if (t.el.parentNode !== parent) {
-        parent.append(t.el);
+        if (parent === stage) stage.prepend(t.el);
+        else parent.append(t.el);
         t.resume(blocked);
       }
     }
@@ -350,8 +351,9 @@ export class MeetingView {
       let tr = rows[i];
       if (!tr) {
         tr = body.insertRow();
-        tr.innerHTML = '<td class="r-name"><span class="dot"></span><span class="n"></span></td>' +
-          '<td class="r-state"></td><td class="r-link"></td>' +
+        tr.innerHTML = '<td class="r-site"><div class="r-name"><span class="dot"></span>' +
+          '<span class="n"></span></div><div class="r-link"></div></td>' +
+          '<td class="r-state"></td>' +
           '<td class="r-cmd cmd-col" data-commands=""></td>';
       }
       tr.dataset.site = e.id;
@@ -361,7 +363,8 @@ export class MeetingView {
         : describeLink(e, m.stats[e.id]);
       tr.dataset.link = link.level;
       tr.classList.toggle('speaking', m.speaking.has(e.id));
-      tr.querySelector('.n').textContent = e.role === 'chair' ? `${e.name} (chủ trì)` : e.name;
+      tr.querySelector('.n').textContent = e.name;
+      tr.classList.toggle('chair', e.role === 'chair');
       tr.querySelector('.r-state').textContent = e.present ? STATE_TEXT[e.state] || e.state : STATE_TEXT.absent;
       tr.querySelector('.r-link').textContent = e.present ? link.text : '';
       tr.querySelector('.r-cmd').textContent = '—';
