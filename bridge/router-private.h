@@ -6,6 +6,7 @@
 #include "bridge/rewrite.h"
 #include "bridge/router.h"
 #include "core/nack-history.h"
+#include "core/rtp-stats.h"
 #include "core/rtp.h"
 #include "core/vp8.h"
 #include "core/seq.h"
@@ -38,23 +39,8 @@ typedef struct {
     uint32_t epoch; /* bumped on a new session or SSRC */
     int64_t epoch_start_us;
 
-    /* Reception statistics (RFC 3550 A.1, A.3, A.8). */
-    bool stats_started;
-    dc_seq_unwrapper unwrap;
-    int64_t base_ext;
-    int64_t max_ext;
-    uint64_t received;
-    uint64_t expected_prior;
-    uint64_t received_prior;
-    bool have_transit;
-    int64_t last_transit;
-    uint32_t jitter_q4; /* jitter * 16 */
-
-    /* The sender's last SR. */
-    bool have_sr;
-    uint32_t sr_lsr; /* middle 32 bits of its NTP time */
-    uint32_t sr_rtp;
-    int64_t sr_arrival_us;
+    /* Reception statistics (RFC 3550 A.1, A.3, A.8) and the sender's SR. */
+    dc_rtp_stats rs;
 
     /* Keyframe requests upstream (video). */
     bool kf_pending;  /* a receiver asked; not sent yet */
@@ -133,10 +119,3 @@ void router_keyframe_request(dc_router *r, unsigned source, int64_t now_us);
 
 /* A keyframe of source's video arrived. */
 void router_keyframe_seen(dc_router *r, unsigned source);
-
-/* Updates the reception statistics of in for one packet. */
-void router_in_stats_update(router_in *in, uint16_t seq, uint32_t ts, uint32_t clock_rate,
-                            int64_t now_us);
-
-/* Resets the reception statistics and SR state of in. */
-void router_in_stats_reset(router_in *in);

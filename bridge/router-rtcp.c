@@ -29,74 +29,14 @@ static uint64_t ntp_from_unix_us(int64_t us)
     return sec << 32 | frac;
 }
 
-void router_in_stats_reset(router_in *in)
-{
-    in->stats_started = false;
-    dc_seq_unwrapper_init(&in->unwrap);
-    in->base_ext = in->max_ext = 0;
-    in->received = in->expected_prior = in->received_prior = 0;
-    in->have_transit = false;
-    in->jitter_q4 = 0;
-    in->have_sr = false;
-}
-
-void router_in_stats_update(router_in *in, uint16_t seq, uint32_t ts, uint32_t clock_rate,
-                            int64_t now_us)
-{
-    int64_t ext = dc_seq_unwrap(&in->unwrap, seq);
-    if (!in->stats_started) {
-        in->stats_started = true;
-        in->base_ext = in->max_ext = ext;
-    } else if (ext > in->max_ext) {
-        in->max_ext = ext;
-    }
-    in->received++;
-    /* RFC 3550 A.8: transit = arrival - timestamp, in media clock units. */
-    int64_t arrival = router_ticks(now_us - in->epoch_start_us, clock_rate);
-    int64_t transit = arrival - (int64_t)ts;
-    if (in->have_transit) {
-        int64_t d = transit - in->last_transit;
-        if (d < 0)
-            d = -d;
-        if (d > 0x7fffffff)
-            d = 0x7fffffff; /* a timestamp jump, not jitter */
-        in->jitter_q4 += (uint32_t)(d - (((int64_t)in->jitter_q4 + 8) >> 4));
-    }
-    in->last_transit = transit;
-    in->have_transit = true;
-}
-
-/* Fills one report block for in (RFC 3550 A.3) and advances its interval. */
-static void in_report_block(router_in *in, int64_t now_us, dc_rtcp_report_block *b)
-{
-    int64_t expected = in->max_ext - in->base_ext + 1;
-    int64_t lost = expected - (int64_t)in->received;
-    int64_t exp_int = expected - (int64_t)in->expected_prior;
-    int64_t rec_int = (int64_t)in->received - (int64_t)in->received_prior;
-    int64_t lost_int = exp_int - rec_int;
-    in->expected_prior = (uint64_t)expected;
-    in->received_prior = in->received;
-    *b = (dc_rtcp_report_block){
-        .ssrc = in->ssrc,
-        .fraction_lost = (exp_int > 0 && lost_int > 0) ? (uint8_t)((lost_int << 8) / exp_int) : 0,
-        .cumulative_lost = lost > INT32_MAX ? INT32_MAX : (int32_t)lost,
-        .ext_highest_seq = (uint32_t)(in->max_ext - 65536),
-        .jitter = in->jitter_q4 >> 4,
-    };
-    if (in->have_sr) {
-        b->lsr = in->sr_lsr;
-        int64_t d = now_us - in->sr_arrival_us;
-        b->dlsr = d > 0 ? (uint32_t)(((uint64_t)d << 16) / 1000000) : 0;
-    }
-}
-
 /* The output timestamp of o at now_us: from the sender's SR when it belongs
  * to the epoch the output is on, else extrapolated from the newest packet. */
 static uint32_t out_rtp_now(const router_out *o, const router_in *in, uint32_t clock_rate,
                             int64_t now_us)
 {
-    if (in->have_sr && o->rw.epoch == in->epoch)
-        return in->sr_rtp + router_ticks(now_us - in->sr_arrival_us, clock_rate) + o->rw.ts_off;
+    if (in->rs.have_sr && o->rw.epoch == in->epoch)
+        return in->rs.sr_rtp + router_ticks(now_us - in->rs.sr_arrival_us, clock_rate) +
+               o->rw.ts_off;
     return dc_rewrite_ts_at(&o->rw, clock_rate, now_us);
 }
 
@@ -122,8 +62,9 @@ static void send_reports(dc_router *r, unsigned site, int64_t now_us)
 
     dc_rtcp_rr rr = {.ssrc = s->fb_ssrc};
     for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
-        if (s->in[k].ssrc != 0 && s->in[k].stats_started)
-            in_report_block(&s->in[k], now_us, &rr.reports[rr.report_count++]);
+        if (s->in[k].ssrc != 0 &&
+            dc_rtp_stats_report_block(&s->in[k].rs, now_us, &rr.reports[rr.report_count]))
+            rr.report_count++;
     dc_rtcp_compound_add(
         &c, dc_rtcp_rr_build(dc_rtcp_compound_tail(&c), dc_rtcp_compound_room(&c), &rr));
     r->stats.rr_out++;
@@ -359,10 +300,7 @@ static void handle_sr(dc_router *r, unsigned site, const dc_rtcp_packet *p, int6
     for (unsigned k = 0; k < DC_ROUTER_KINDS; k++) {
         router_in *in = &r->sites[site].in[k];
         if (in->ssrc != 0 && in->ssrc == sr.ssrc) {
-            in->have_sr = true;
-            in->sr_lsr = (uint32_t)(sr.ntp_time >> 16);
-            in->sr_rtp = sr.rtp_time;
-            in->sr_arrival_us = now_us;
+            dc_rtp_stats_on_sr(&in->rs, sr.ntp_time, sr.rtp_time, now_us);
         }
     }
 }

@@ -73,6 +73,8 @@ dc_router *dc_router_new(unsigned n_sites, uint64_t seed, int64_t wallclock_offs
             dc_rewrite_init(&s->out[j].rw);
         }
         s->next_rtcp_us = INT64_MAX;
+        for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
+            dc_rtp_stats_init(&s->in[k].rs, 0);
     }
     return r;
 }
@@ -115,7 +117,7 @@ static void in_new_epoch(router_in *in, uint32_t ssrc, int64_t now_us)
     in->ssrc = ssrc;
     in->epoch++;
     in->epoch_start_us = now_us;
-    router_in_stats_reset(in);
+    dc_rtp_stats_reset(&in->rs);
     in->kf_awaiting = false;
     in->kf_retries = 0;
     /* Packets of the old session must never answer a NACK of the new one. */
@@ -378,7 +380,8 @@ void dc_router_receive_rtp(dc_router *r, unsigned site, const uint8_t *buf, size
             router_keyframe_seen(r, site);
         }
     }
-    router_in_stats_update(in, v.seq, v.timestamp, m->clock_rate, now_us);
+    in->rs.clock_rate = m->clock_rate;
+    dc_rtp_stats_receive(&in->rs, v.ssrc, v.seq, v.timestamp, len, now_us);
     /* Keep it for receivers' NACKs as received; a late packet is not put (the
      * history takes packets in order only). */
     if (in->hist && (!in->hist_started || dc_seq_newer(v.seq, in->hist_last)) &&
