@@ -19,6 +19,7 @@
 #define FRAME_CAP (DC_JITTER_SLOTS * DC_JITTER_MAX_PAYLOAD)
 #define LAT_BINS 2000          /* 1 ms bins; the last one holds everything above */
 #define FREEZE_WINDOW 30       /* inter-frame delays averaged */
+#define GAP_US 1000000         /* a gap that restarts "first frame after gap" */
 #define PAUSE_US 5000000       /* longer gaps are pauses (a site left), not freezes */
 #define PLI_INTERVAL_US 500000 /* between two PLIs of one stream */
 #define AUDIO_MAX_GAP 5        /* lost frames concealed at most */
@@ -166,6 +167,7 @@ static site *find_site(dc_receiver *r, const char *id, bool create)
     s->tag = dc_pattern_site_tag(id);
     s->s.first_frame_ms = -1;
     s->s.rejoin_first_frame_ms = -1;
+    s->s.first_frame_after_gap_wall_ms = -1;
     g_ptr_array_add(r->sites, s);
     return s;
 }
@@ -390,15 +392,18 @@ static void counter_update(site *s, uint32_t c)
     if (!s->have_counter) {
         s->have_counter = true;
         s->s.counter_first = s->s.counter_last = c;
+        s->s.counter_span_decoded = 1;
         return;
     }
     int32_t d = (int32_t)(c - s->s.counter_last);
     if (d > 0) {
         s->s.counter_last = c;
+        s->s.counter_span_decoded++;
     } else if (d < 0) {
         /* The sender started over (a rejoin): close the span. */
         s->counter_done += (uint64_t)(s->s.counter_last - s->s.counter_first) + 1;
         s->s.counter_first = s->s.counter_last = c;
+        s->s.counter_span_decoded = 1;
         s->s.counter_restarts++;
     }
 }
@@ -411,6 +416,8 @@ static void on_picture(dc_receiver *r, stream *st, const dc_i420 *pic, int64_t n
     s->iv_frames++;
     s->s.width = pic->width;
     s->s.height = pic->height;
+    if (s->awaiting_first || s->last_frame_us == 0 || now_us - s->last_frame_us > GAP_US)
+        s->s.first_frame_after_gap_wall_ms = wall_ms;
     freeze_update(s, now_us);
     if (s->awaiting_first) {
         s->awaiting_first = false;

@@ -83,9 +83,13 @@ typedef struct {
     /* Frame counters read back: decoded pictures with the right identity,
      * and the counters they spanned (restarts of the sender's counter, e.g. a
      * rejoin, start a new span; expected sums the spans). */
-    uint32_t counter_first, counter_last;
-    uint64_t counter_expected;
+    uint32_t counter_first, counter_last; /* the current span */
+    uint64_t counter_span_decoded;        /* identity-ok pictures in it */
+    uint64_t counter_expected;            /* all spans */
     unsigned counter_restarts;
+    /* Wall clock (ms) of the first picture after the stream was announced
+     * again or after a gap of over a second; -1 before any picture. */
+    int64_t first_frame_after_gap_wall_ms;
     /* The last status interval (dc_receiver_roll_interval). */
     double status_fps;
     bool status_audio;

@@ -148,6 +148,7 @@ static void test_decode_and_read_back(gconstpointer data)
     g_assert_cmpuint(s.counter_first, ==, 0);
     g_assert_cmpuint(s.counter_last, ==, 44);
     g_assert_cmpuint(s.counter_expected, ==, 45);
+    g_assert_cmpuint(s.counter_span_decoded, ==, 45);
     g_assert_cmpint(s.first_frame_ms, ==, 0);
     g_assert_cmpint(s.packets_lost, ==, 0);
     g_assert_cmpuint(s.plis_sent, ==, 0);
@@ -396,6 +397,8 @@ static void test_rejoin(void)
     g_assert_cmpint(s.rejoin_first_frame_ms, ==, 300);
     g_assert_cmpuint(s.counter_restarts, ==, 1);
     g_assert_cmpuint(s.counter_expected, ==, 11);
+    g_assert_cmpuint(s.counter_span_decoded, ==, 1);
+    g_assert_cmpint(s.first_frame_after_gap_wall_ms, ==, f.wall);
     g_assert_cmpuint(s.freezes, ==, 0); /* a pause, not a freeze */
     fx_clear(&f);
 }

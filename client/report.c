@@ -1,0 +1,171 @@
+/* report: see report.h. */
+#include "client/report.h"
+
+#include <json-glib/json-glib.h>
+
+static void add_int(JsonBuilder *b, const char *name, gint64 v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, v);
+}
+
+static void add_double(JsonBuilder *b, const char *name, double v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_double_value(b, (double)(gint64)(v * 100.0 + (v < 0 ? -0.5 : 0.5)) / 100.0);
+}
+
+static void add_bool(JsonBuilder *b, const char *name, bool v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_boolean_value(b, v);
+}
+
+static void add_str(JsonBuilder *b, const char *name, const char *v)
+{
+    json_builder_set_member_name(b, name);
+    if (v)
+        json_builder_add_string_value(b, v);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void add_remote_site(JsonBuilder *b, const dc_receiver_site_stats *s)
+{
+    json_builder_set_member_name(b, s->site);
+    json_builder_begin_object(b);
+    add_int(b, "index", s->index);
+    add_bool(b, "active", s->active);
+    add_int(b, "video_frames_decoded", (gint64)s->video_frames_decoded);
+    add_int(b, "video_identity_ok", (gint64)s->video_identity_ok);
+    add_int(b, "video_identity_bad", (gint64)s->video_identity_bad);
+    add_int(b, "video_unreadable", (gint64)s->video_unreadable);
+    add_int(b, "video_keyframes", (gint64)s->video_keyframes);
+    add_int(b, "video_decode_errors", (gint64)s->video_decode_errors);
+    add_int(b, "video_packets", (gint64)s->video_packets);
+    add_int(b, "audio_packets", (gint64)s->audio_packets);
+    add_int(b, "audio_packets_decoded", (gint64)s->audio_packets_decoded);
+    add_int(b, "audio_concealed", (gint64)s->audio_concealed);
+    add_bool(b, "audio_identity_ok", s->audio_identity_ok);
+    add_int(b, "audio_tone_ok", (gint64)s->audio_tone_ok);
+    add_int(b, "audio_tone_bad", (gint64)s->audio_tone_bad);
+    json_builder_set_member_name(b, "video_latency_ms");
+    json_builder_begin_object(b);
+    if (s->latency_samples) {
+        add_double(b, "p50", s->latency_p50_ms);
+        add_double(b, "p95", s->latency_p95_ms);
+        add_double(b, "max", s->latency_max_ms);
+    }
+    add_int(b, "samples", (gint64)s->latency_samples);
+    json_builder_end_object(b);
+    add_int(b, "freezes", (gint64)s->freezes);
+    add_double(b, "freeze_total_ms", s->freeze_total_ms);
+    add_double(b, "fps", s->fps);
+    add_int(b, "width", s->width);
+    add_int(b, "height", s->height);
+    add_int(b, "packets_lost", s->packets_lost);
+    add_int(b, "nacks_sent", (gint64)s->nacks_sent);
+    add_int(b, "plis_sent", (gint64)s->plis_sent);
+    add_int(b, "frames_skipped", (gint64)s->frames_skipped);
+    add_int(b, "first_frame_ms", s->first_frame_ms);
+    add_int(b, "rejoin_first_frame_ms", s->rejoin_first_frame_ms);
+    add_int(b, "first_frame_after_gap_ms", s->first_frame_after_gap_wall_ms);
+    json_builder_set_member_name(b, "frame_counters");
+    json_builder_begin_object(b);
+    if (s->counter_expected) {
+        /* The current span: decoded / (max - min + 1) is the fraction of the
+         * frames the sender sent (while we took them) that we decoded. */
+        add_int(b, "min", s->counter_first);
+        add_int(b, "max", s->counter_last);
+        add_int(b, "decoded", (gint64)s->counter_span_decoded);
+        add_int(b, "expected_all_spans", (gint64)s->counter_expected);
+        add_int(b, "decoded_all_spans", (gint64)s->video_identity_ok);
+        add_int(b, "restarts", s->counter_restarts);
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+}
+
+static char *finish(JsonBuilder *b, bool pretty)
+{
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, pretty);
+    return json_generator_to_data(gen, NULL);
+}
+
+char *dc_report_json(const dc_report_input *in)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_str(b, "site", in->site);
+    add_bool(b, "joined", in->joined);
+    add_str(b, "state", in->state);
+    if (in->error)
+        add_str(b, "error", in->error);
+    add_double(b, "duration_s", in->duration_s);
+    json_builder_set_member_name(b, "sent");
+    json_builder_begin_object(b);
+    dc_sender_stats zero = {0};
+    const dc_sender_stats *s = in->sent ? in->sent : &zero;
+    add_int(b, "video_frames", (gint64)s->video_frames);
+    add_int(b, "video_keyframes", (gint64)s->video_keyframes);
+    add_int(b, "video_packets", (gint64)s->video_packets);
+    add_int(b, "video_bytes", (gint64)s->video_bytes);
+    add_int(b, "audio_packets", (gint64)s->audio_packets);
+    add_int(b, "audio_bytes", (gint64)s->audio_bytes);
+    add_int(b, "nack_seqs_received", (gint64)s->nack_seqs_in);
+    add_int(b, "retransmits", (gint64)s->retransmits);
+    add_int(b, "keyframe_requests", (gint64)s->keyframe_requests);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "remote");
+    json_builder_begin_object(b);
+    size_t n = in->receiver ? dc_receiver_n_sites(in->receiver) : 0;
+    for (size_t i = 0; i < n; i++) {
+        dc_receiver_site_stats st;
+        dc_receiver_site_stats_at(in->receiver, i, &st);
+        if (g_strcmp0(st.site, in->site) == 0 && st.video_packets + st.audio_packets == 0)
+            continue; /* ourselves, in the roster only */
+        add_remote_site(b, &st);
+    }
+    json_builder_end_object(b);
+    add_int(b, "own_media_received",
+            in->receiver ? (gint64)dc_receiver_own_media(in->receiver) : 0);
+    add_int(b, "unknown_packets", in->receiver ? (gint64)dc_receiver_unknown(in->receiver) : 0);
+    json_builder_end_object(b);
+    return finish(b, true);
+}
+
+char *dc_report_status_line(const dc_report_input *in)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_str(b, "site", in->site);
+    add_str(b, "state", in->state);
+    json_builder_set_member_name(b, "remote");
+    json_builder_begin_object(b);
+    size_t n = in->receiver ? dc_receiver_n_sites(in->receiver) : 0;
+    for (size_t i = 0; i < n; i++) {
+        dc_receiver_site_stats st;
+        dc_receiver_site_stats_at(in->receiver, i, &st);
+        if (g_strcmp0(st.site, in->site) == 0 || !st.active)
+            continue;
+        json_builder_set_member_name(b, st.site);
+        json_builder_begin_object(b);
+        add_double(b, "fps", st.status_fps);
+        add_bool(b, "audio", st.status_audio);
+        add_double(b, "loss_pct", st.status_loss_pct);
+        if (st.status_latency_ms >= 0)
+            add_double(b, "latency_ms", st.status_latency_ms);
+        else
+            add_str(b, "latency_ms", NULL);
+        if (st.first_frame_after_gap_wall_ms >= 0)
+            add_int(b, "first_frame_after_gap_ms", st.first_frame_after_gap_wall_ms);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    g_autofree char *json = finish(b, false);
+    return g_strconcat("STATUS ", json, NULL);
+}

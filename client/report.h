@@ -1,0 +1,40 @@
+/* report: what the client tells about a meeting: the --report JSON written
+ * at exit and the once-a-second --status line (read by scripts/meeting.py
+ * and the system tests).
+ *
+ * Report schema: {"site", "joined", "state", "sent": {"video_frames",
+ * "audio_packets", ...}, "remote": {SITE: {"video_frames_decoded",
+ * "video_identity_ok", "video_identity_bad", "audio_packets_decoded",
+ * "audio_identity_ok", "video_latency_ms": {"p50", "p95", "max"}, "freezes",
+ * "fps", "width", "height", "packets_lost", "nacks_sent", "plis_sent",
+ * "first_frame_ms", "frame_counters": {"min", "max", "decoded", ...}, ...}},
+ * "own_media_received"}.
+ *
+ * Pure formatting: strings returned are g_malloc'd and owned by the caller.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+#include "client/receiver.h"
+#include "client/sender.h"
+
+typedef struct {
+    const char *site;
+    bool joined;
+    const char *state;           /* "joining", "connected", "failed" */
+    const char *error;           /* why the join failed, or NULL */
+    const dc_sender_stats *sent; /* NULL when nothing was sent */
+    const dc_receiver *receiver; /* may be NULL */
+    double duration_s;
+} dc_report_input;
+
+/* The --report document, pretty-printed. */
+char *dc_report_json(const dc_report_input *in);
+
+/* One line, "STATUS {...}" without the newline: {"site", "state", "remote":
+ * {SITE: {"fps", "audio", "loss_pct", "latency_ms",
+ * "first_frame_after_gap_ms"}}} from the last status interval. */
+char *dc_report_status_line(const dc_report_input *in);

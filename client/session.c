@@ -1,0 +1,708 @@
+/* session: see session.h. */
+#include "client/session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "client/answer.h"
+#include "client/deadline.h"
+#include "client/receiver.h"
+#include "client/report.h"
+#include "client/sender.h"
+#include "client/signal-link.h"
+#include "client/transport.h"
+#include "client/wav.h"
+#include "client/y4m.h"
+#include "core/rtcp-fb.h"
+#include "core/rtcp.h"
+#include "core/srtp.h"
+
+#define RTCP_INTERVAL_US 1000000
+#define RTCP_CAP 1400
+#define RECONNECT_MS 1000
+#define LEAVE_WAIT_US 500000
+
+typedef struct {
+    dc_y4m_writer *y4m;
+    dc_wav_writer *wav;
+    bool failed;
+} record;
+
+struct dc_session {
+    char *url, *site, *credential, *video_file, *audio_file, *record_dir;
+    dc_session_config cfg;
+    GMainLoop *loop;
+    dc_signal_link *link;
+    dc_dtls_cert *cert;
+    dc_transport *transport;
+    dc_sender *sender;
+    dc_receiver *receiver;
+    dc_deadline *tick;
+    guint status_id, reconnect_id;
+    bool loopback;
+    bool joined, refused, leaving, failed;
+    char *error;
+    int site_index;
+    char *bundle_mid;
+    GPtrArray *pending; /* remote candidates before the transport has the offer */
+    uint64_t origin_id, answer_version;
+    int64_t next_rtcp_us;
+    int64_t started_us;
+    GHashTable *records; /* site id -> record * */
+    uint8_t rtcp[RTCP_CAP + DC_SRTP_MAX_OVERHEAD];
+    uint16_t nack_seqs[17 * 64];
+};
+
+static void reschedule(dc_session *s);
+static void link_start(dc_session *s);
+
+static const char *state_name(const dc_session *s)
+{
+    if (s->failed)
+        return "failed";
+    if (s->transport && dc_transport_get_state(s->transport) == DC_TRANSPORT_CONNECTED)
+        return "connected";
+    if (s->transport && dc_transport_get_state(s->transport) == DC_TRANSPORT_FAILED)
+        return "failed";
+    return "joining";
+}
+
+/* ---- media plumbing ---- */
+
+static void send_rtp(void *user, uint8_t *buf, size_t len, size_t cap)
+{
+    dc_session *s = user;
+    if (s->transport)
+        dc_transport_send_rtp(s->transport, buf, len, cap);
+}
+
+static void send_rtcp_plain(void *user, const uint8_t *buf, size_t len)
+{
+    dc_session *s = user;
+    if (!s->transport || len > RTCP_CAP)
+        return;
+    memcpy(s->rtcp, buf, len);
+    dc_transport_send_rtcp(s->transport, s->rtcp, len, sizeof s->rtcp);
+}
+
+static record *get_record(dc_session *s, const char *site)
+{
+    record *r = g_hash_table_lookup(s->records, site);
+    if (!r) {
+        r = g_new0(record, 1);
+        g_hash_table_insert(s->records, g_strdup(site), r);
+    }
+    return r;
+}
+
+static void record_free(gpointer p)
+{
+    record *r = p;
+    g_autoptr(GError) error = NULL;
+    if (r->y4m && !dc_y4m_writer_close(r->y4m, &error))
+        g_warning("recording: %s", error->message);
+    g_clear_error(&error);
+    if (r->wav && !dc_wav_writer_close(r->wav, &error))
+        g_warning("recording: %s", error->message);
+    g_free(r);
+}
+
+static void on_video(void *user, const char *site, const dc_i420 *pic)
+{
+    dc_session *s = user;
+    if (!s->record_dir)
+        return;
+    record *r = get_record(s, site);
+    if (r->failed)
+        return;
+    g_autoptr(GError) error = NULL;
+    if (!r->y4m) {
+        g_autofree char *name = g_strdup_printf("%s.y4m", site);
+        g_autofree char *path = g_build_filename(s->record_dir, name, NULL);
+        r->y4m = dc_y4m_writer_open(path, pic->width, pic->height, s->cfg.fps, 1, &error);
+        if (!r->y4m) {
+            g_warning("recording: %s", error->message);
+            r->failed = true;
+            return;
+        }
+    }
+    /* A new size mid-stream is not recorded (Y4M has one size). */
+    g_clear_error(&error);
+    dc_y4m_writer_write(r->y4m, pic, &error);
+}
+
+static void on_audio(void *user, const char *site, const int16_t *pcm, size_t samples)
+{
+    dc_session *s = user;
+    if (!s->record_dir)
+        return;
+    record *r = get_record(s, site);
+    g_autoptr(GError) error = NULL;
+    if (!r->wav) {
+        g_autofree char *name = g_strdup_printf("%s.wav", site);
+        g_autofree char *path = g_build_filename(s->record_dir, name, NULL);
+        r->wav = dc_wav_writer_open(path, 48000, 1, &error);
+        if (!r->wav) {
+            g_warning("recording: %s", error->message);
+            return;
+        }
+    }
+    dc_wav_writer_write(r->wav, pcm, samples, &error);
+}
+
+static void send_reports(dc_session *s, int64_t now_us)
+{
+    if (!s->transport || dc_transport_get_state(s->transport) != DC_TRANSPORT_CONNECTED)
+        return;
+    uint8_t buf[RTCP_CAP];
+    dc_rtcp_compound c;
+    dc_rtcp_compound_init(&c, buf, sizeof buf);
+    int64_t wall_us = g_get_real_time();
+    uint32_t vssrc = s->sender ? dc_sender_ssrc(s->sender, DC_MEDIA_VIDEO) : 1;
+    dc_rtcp_report_block blocks[DC_RTCP_MAX_COUNT];
+    size_t nb = dc_receiver_report_blocks(s->receiver, now_us, blocks, DC_RTCP_MAX_COUNT);
+    dc_rtcp_sr sr;
+    if (s->sender && dc_sender_fill_sr(s->sender, DC_MEDIA_VIDEO, now_us, wall_us, &sr) == 0) {
+        sr.report_count = (uint8_t)nb;
+        memcpy(sr.reports, blocks, nb * sizeof *blocks);
+        dc_rtcp_compound_add(
+            &c, dc_rtcp_sr_build(dc_rtcp_compound_tail(&c), dc_rtcp_compound_room(&c), &sr));
+    } else {
+        dc_rtcp_rr rr = {.ssrc = vssrc, .report_count = (uint8_t)nb};
+        memcpy(rr.reports, blocks, nb * sizeof *blocks);
+        dc_rtcp_compound_add(
+            &c, dc_rtcp_rr_build(dc_rtcp_compound_tail(&c), dc_rtcp_compound_room(&c), &rr));
+    }
+    dc_rtcp_sr asr;
+    if (s->sender && dc_sender_fill_sr(s->sender, DC_MEDIA_AUDIO, now_us, wall_us, &asr) == 0)
+        dc_rtcp_compound_add(
+            &c, dc_rtcp_sr_build(dc_rtcp_compound_tail(&c), dc_rtcp_compound_room(&c), &asr));
+    dc_rtcp_sdes sdes = {.chunk_count = 0};
+    if (s->sender) {
+        for (int k = 0; k < DC_MEDIA_KINDS; k++)
+            sdes.chunks[sdes.chunk_count++] = (dc_rtcp_sdes_chunk){
+                .ssrc = dc_sender_ssrc(s->sender, (dc_media_kind)k),
+                .cname = (const uint8_t *)s->site,
+                .cname_len = (uint8_t)strlen(s->site),
+            };
+        dc_rtcp_compound_add(
+            &c, dc_rtcp_sdes_build(dc_rtcp_compound_tail(&c), dc_rtcp_compound_room(&c), &sdes));
+    }
+    int n = dc_rtcp_compound_finish(&c);
+    if (n > 0)
+        send_rtcp_plain(s, buf, (size_t)n);
+}
+
+static void on_tick(void *user, int64_t now_us)
+{
+    dc_session *s = user;
+    int64_t wall_ms = g_get_real_time() / 1000;
+    if (s->sender)
+        dc_sender_handle_timeout(s->sender, now_us, wall_ms);
+    dc_receiver_handle_timeout(s->receiver, now_us, wall_ms);
+    if (now_us >= s->next_rtcp_us) {
+        send_reports(s, now_us);
+        s->next_rtcp_us = now_us + RTCP_INTERVAL_US;
+    }
+    reschedule(s);
+}
+
+static void reschedule(dc_session *s)
+{
+    int64_t t = s->next_rtcp_us;
+    if (s->sender)
+        t = MIN(t, dc_sender_next_timeout(s->sender));
+    t = MIN(t, dc_receiver_next_timeout(s->receiver));
+    dc_deadline_set(s->tick, t);
+}
+
+static void on_transport_rtp(void *user, uint8_t *buf, size_t len)
+{
+    dc_session *s = user;
+    dc_receiver_push_rtp(s->receiver, buf, len, g_get_monotonic_time(), g_get_real_time() / 1000);
+    dc_deadline_set_earlier(s->tick, dc_receiver_next_timeout(s->receiver));
+}
+
+static void on_rtcp_packet(dc_session *s, const dc_rtcp_packet *p, int64_t now_us)
+{
+    uint32_t vssrc = s->sender ? dc_sender_ssrc(s->sender, DC_MEDIA_VIDEO) : 0;
+    if (p->pt == DC_RTCP_PT_SR) {
+        dc_rtcp_sr sr;
+        if (dc_rtcp_sr_parse(p->data, p->len, &sr) == 0)
+            dc_receiver_on_sr(s->receiver, sr.ssrc, sr.ntp_time, now_us);
+    } else if (p->pt == DC_RTCP_PT_RTPFB && p->count == DC_RTCP_FB_FMT_NACK) {
+        dc_rtcp_fb_nack nack;
+        if (dc_rtcp_fb_nack_parse(p->data, p->len, &nack) == 0 && s->sender) {
+            int n = dc_rtcp_fb_nack_expand(&nack, s->nack_seqs, G_N_ELEMENTS(s->nack_seqs));
+            if (n < 0)
+                n = (int)G_N_ELEMENTS(s->nack_seqs);
+            dc_sender_on_nack(s->sender, nack.fb.media_ssrc, s->nack_seqs, (size_t)n, now_us);
+        }
+    } else if (p->pt == DC_RTCP_PT_PSFB && p->count == DC_RTCP_FB_FMT_PLI) {
+        dc_rtcp_fb pli;
+        if (dc_rtcp_fb_pli_parse(p->data, p->len, &pli) == 0 && s->sender &&
+            pli.media_ssrc == vssrc)
+            dc_sender_request_keyframe(s->sender);
+    } else if (p->pt == DC_RTCP_PT_PSFB && p->count == DC_RTCP_FB_FMT_FIR) {
+        dc_rtcp_fb_fir fir;
+        if (dc_rtcp_fb_fir_parse(p->data, p->len, &fir) == 0 && s->sender) {
+            for (size_t i = 0; i < fir.entry_count; i++)
+                if (dc_rtcp_fb_fir_entry_at(&fir, i).ssrc == vssrc)
+                    dc_sender_request_keyframe(s->sender);
+        }
+    }
+    /* RR about our streams, REMB and transport-cc feedback: not acted on
+     * (the encoder keeps its configured bitrate). */
+}
+
+static void on_transport_rtcp(void *user, uint8_t *buf, size_t len)
+{
+    dc_session *s = user;
+    int64_t now_us = g_get_monotonic_time();
+    dc_rtcp_iter it;
+    dc_rtcp_packet p;
+    dc_rtcp_iter_init(&it, buf, len);
+    while (dc_rtcp_iter_next(&it, &p) == 1)
+        on_rtcp_packet(s, &p, now_us);
+}
+
+static void on_transport_candidate(void *user, const char *candidate)
+{
+    dc_session *s = user;
+    if (s->link)
+        dc_signal_link_send_candidate(s->link, candidate, s->bundle_mid ? s->bundle_mid : "0", 0);
+}
+
+static void on_transport_state(void *user, int state)
+{
+    dc_session *s = user;
+    if (state == DC_TRANSPORT_CONNECTED) {
+        g_message("%s: media connected (ICE + DTLS-SRTP)", s->site);
+        if (s->sender)
+            dc_sender_start(s->sender, g_get_monotonic_time());
+        reschedule(s);
+    } else if (state == DC_TRANSPORT_FAILED) {
+        g_warning("%s: the media transport failed; waiting for a new offer", s->site);
+        if (s->sender)
+            dc_sender_stop(s->sender);
+    }
+}
+
+static void transport_teardown(dc_session *s)
+{
+    if (s->sender)
+        dc_sender_stop(s->sender);
+    g_clear_pointer(&s->transport, dc_transport_free);
+    g_ptr_array_set_size(s->pending, 0);
+}
+
+/* ---- signaling ---- */
+
+static void apply_roster(dc_session *s, JsonArray *sites)
+{
+    if (!sites)
+        return;
+    for (guint i = 0; i < json_array_get_length(sites); i++) {
+        JsonNode *n = json_array_get_element(sites, i);
+        if (!JSON_NODE_HOLDS_OBJECT(n))
+            continue;
+        const char *id =
+            json_object_get_string_member_with_default(json_node_get_object(n), "id", NULL);
+        if (!id)
+            continue;
+        dc_receiver_set_site_index(s->receiver, id, (int)i);
+        if (strcmp(id, s->site) == 0)
+            s->site_index = (int)i;
+    }
+}
+
+static bool ensure_sender(dc_session *s)
+{
+    if (s->sender)
+        return true;
+    dc_sender_config sc = {
+        .site_id = s->site,
+        .site_index = s->site_index < 0 ? 0 : s->site_index,
+        .width = s->cfg.width,
+        .height = s->cfg.height,
+        .fps = s->cfg.fps,
+        .bitrate_kbps = s->cfg.bitrate_kbps,
+        .video_file = s->video_file,
+        .audio_file = s->audio_file,
+    };
+    static const dc_sender_callbacks cb = {.send_rtp = send_rtp};
+    g_autoptr(GError) error = NULL;
+    s->sender = dc_sender_new(&sc, &cb, s, &error);
+    if (!s->sender) {
+        g_printerr("diemcau-client: cannot start the camera/microphone: %s\n", error->message);
+        s->failed = true;
+        g_main_loop_quit(s->loop);
+        return false;
+    }
+    return true;
+}
+
+static const dc_transport_callbacks transport_cb = {
+    .on_candidate = on_transport_candidate,
+    .on_state = on_transport_state,
+    .on_rtp = on_transport_rtp,
+    .on_rtcp = on_transport_rtcp,
+};
+
+static void handle_offer(dc_session *s, JsonObject *msg)
+{
+    const char *sdp = json_object_get_string_member_with_default(msg, "sdp", NULL);
+    if (!sdp || !ensure_sender(s)) {
+        g_warning("offer without \"sdp\"");
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    dc_offer_view offer;
+    if (!dc_offer_view_parse(sdp, &offer, &error)) {
+        g_warning("cannot use the bridge's offer: %s", error->message);
+        dc_offer_view_clear(&offer);
+        return;
+    }
+    if (s->transport && dc_transport_remote_ufrag(s->transport) &&
+        strcmp(dc_transport_remote_ufrag(s->transport), offer.ice_ufrag) != 0) {
+        g_message("%s: the offer has new ICE credentials: new transport", s->site);
+        transport_teardown(s);
+    }
+    if (!s->transport) {
+        s->transport = dc_transport_new(NULL, s->cert, s->loopback, &transport_cb, s, &error);
+        if (!s->transport) {
+            g_warning("cannot create the media transport: %s", error->message);
+            dc_offer_view_clear(&offer);
+            return;
+        }
+    }
+    g_free(s->bundle_mid);
+    s->bundle_mid =
+        g_strdup(offer.sdp->bundle->len ? offer.sdp->bundle->pdata[0]
+                                        : ((dc_sdp_media *)offer.sdp->media->pdata[0])->mid);
+    JsonArray *arr = json_object_has_member(msg, "streams")
+                         ? json_object_get_array_member(msg, "streams")
+                         : NULL;
+    guint n = arr ? json_array_get_length(arr) : 0;
+    g_autofree dc_answer_stream *streams = g_new0(dc_answer_stream, n + 1);
+    size_t ns = 0;
+    for (guint i = 0; i < n; i++) {
+        JsonNode *e = json_array_get_element(arr, i);
+        if (!JSON_NODE_HOLDS_OBJECT(e))
+            continue;
+        JsonObject *o = json_node_get_object(e);
+        const char *mid = json_object_get_string_member_with_default(o, "mid", NULL);
+        const char *site = json_object_get_string_member_with_default(o, "site", NULL);
+        const char *kind = json_object_get_string_member_with_default(o, "kind", NULL);
+        if (!mid || !site || !kind)
+            continue;
+        streams[ns++] = (dc_answer_stream){
+            mid, site, strcmp(kind, "audio") == 0 ? DC_MEDIA_AUDIO : DC_MEDIA_VIDEO};
+    }
+    dc_answer_local local = {
+        .origin_id = s->origin_id,
+        .origin_version = ++s->answer_version,
+        .ice_ufrag = dc_transport_ufrag(s->transport),
+        .ice_pwd = dc_transport_pwd(s->transport),
+        .fingerprint = dc_dtls_cert_fingerprint(s->cert),
+        .site = s->site,
+        .ssrc = {dc_sender_ssrc(s->sender, DC_MEDIA_AUDIO),
+                 dc_sender_ssrc(s->sender, DC_MEDIA_VIDEO)},
+    };
+    dc_answer_result res;
+    if (!dc_answer_build(&offer, &local, streams, ns, &res, &error) ||
+        !dc_transport_set_remote(s->transport, offer.ice_ufrag, offer.ice_pwd, offer.fingerprint,
+                                 &error)) {
+        g_warning("cannot answer the bridge's offer: %s", error->message);
+        dc_answer_result_clear(&res);
+        dc_offer_view_clear(&offer);
+        return;
+    }
+    dc_signal_link_send_answer(s->link, res.sdp);
+    for (int k = 0; k < DC_MEDIA_KINDS; k++)
+        dc_sender_set_track(s->sender, (dc_media_kind)k, &res.tracks[k]);
+    const uint32_t own_ssrcs[2] = {local.ssrc[0], local.ssrc[1]};
+    const char *own_mids[2] = {res.tracks[0].active ? res.tracks[0].mid : NULL,
+                               res.tracks[1].active ? res.tracks[1].mid : NULL};
+    dc_receiver_set_own(s->receiver, local.ssrc[DC_MEDIA_VIDEO], own_ssrcs, own_mids);
+    dc_receiver_configure(s->receiver, res.streams, res.n_streams, res.mid_ext_id,
+                          g_get_monotonic_time());
+    g_message("%s: answered an offer with %zu remote streams", s->site, res.n_streams);
+    for (guint i = 0; i < s->pending->len; i++)
+        dc_transport_add_remote_candidate(s->transport, s->pending->pdata[i]);
+    g_ptr_array_set_size(s->pending, 0);
+    dc_answer_result_clear(&res);
+    dc_offer_view_clear(&offer);
+}
+
+static void handle_candidate(dc_session *s, JsonObject *msg)
+{
+    const char *c = json_object_get_string_member_with_default(msg, "candidate", NULL);
+    if (!c)
+        return;
+    if (s->transport && dc_transport_remote_ufrag(s->transport))
+        dc_transport_add_remote_candidate(s->transport, c);
+    else
+        g_ptr_array_add(s->pending, g_strdup(c));
+}
+
+static void on_link_open(void *user)
+{
+    dc_session *s = user;
+    dc_signal_link_send_join(s->link, s->site, s->credential);
+}
+
+static void on_link_message(void *user, const char *type, JsonObject *msg)
+{
+    dc_session *s = user;
+    if (strcmp(type, "welcome") == 0) {
+        bool again = s->joined;
+        s->joined = true;
+        apply_roster(s, json_object_has_member(msg, "roster")
+                            ? json_object_get_array_member(msg, "roster")
+                            : NULL);
+        g_message("%s: joined the meeting%s (site index %d)", s->site, again ? " again" : "",
+                  s->site_index);
+        ensure_sender(s);
+    } else if (strcmp(type, "roster") == 0) {
+        apply_roster(s, json_object_has_member(msg, "sites")
+                            ? json_object_get_array_member(msg, "sites")
+                            : NULL);
+    } else if (strcmp(type, "error") == 0) {
+        const char *m = json_object_get_string_member_with_default(msg, "message", "(no message)");
+        const char *code = json_object_get_string_member_with_default(msg, "code", "?");
+        const char *field = json_object_get_string_member_with_default(msg, "field", NULL);
+        if (!s->joined) {
+            g_printerr("diemcau-client: the join was refused: %s (code %s%s%s)\n", m, code,
+                       field ? ", field " : "", field ? field : "");
+            s->refused = true;
+            g_free(s->error);
+            s->error = g_strdup(m);
+            g_main_loop_quit(s->loop);
+        } else {
+            g_warning("signaling error: %s (code %s%s%s)", m, code, field ? ", field " : "",
+                      field ? field : "");
+        }
+    } else if (strcmp(type, "offer") == 0) {
+        handle_offer(s, msg);
+    } else if (strcmp(type, "candidate") == 0) {
+        handle_candidate(s, msg);
+    } else if (strcmp(type, "replaced") == 0) {
+        g_printerr("diemcau-client: %s joined from elsewhere; this session was replaced\n",
+                   s->site);
+        s->leaving = true;
+        g_main_loop_quit(s->loop);
+    } else if (strcmp(type, "bridge-restarting") == 0) {
+        g_message("%s: the bridge restarted; waiting for a new offer", s->site);
+        transport_teardown(s);
+    }
+}
+
+static gboolean reconnect_cb(gpointer data)
+{
+    dc_session *s = data;
+    s->reconnect_id = 0;
+    link_start(s);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_link_closed(void *user, const char *why)
+{
+    dc_session *s = user;
+    if (s->leaving)
+        return;
+    if (!s->joined) {
+        g_printerr("diemcau-client: %s\n", why);
+        g_free(s->error);
+        s->error = g_strdup(why);
+        s->failed = true;
+        g_main_loop_quit(s->loop);
+        return;
+    }
+    g_warning("%s: lost the signaling connection (%s); reconnecting", s->site, why);
+    transport_teardown(s);
+    if (!s->reconnect_id)
+        s->reconnect_id = g_timeout_add(RECONNECT_MS, reconnect_cb, s);
+}
+
+static void link_start(dc_session *s)
+{
+    static const dc_signal_callbacks cb = {
+        .on_open = on_link_open,
+        .on_message = on_link_message,
+        .on_closed = on_link_closed,
+    };
+    g_clear_pointer(&s->link, dc_signal_link_free);
+    s->link = dc_signal_link_new(s->url, &cb, s);
+}
+
+static gboolean status_cb(gpointer data)
+{
+    dc_session *s = data;
+    dc_receiver_roll_interval(s->receiver, g_get_monotonic_time());
+    if (s->cfg.status) {
+        dc_report_input in = {.site = s->site, .state = state_name(s), .receiver = s->receiver};
+        g_autofree char *line = dc_report_status_line(&in);
+        fprintf(stdout, "%s\n", line);
+        fflush(stdout);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- life cycle ---- */
+
+static bool url_is_loopback(const char *url)
+{
+    g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    const char *host = uri ? g_uri_get_host(uri) : NULL;
+    return host && (strcmp(host, "localhost") == 0 || g_str_has_prefix(host, "127.") ||
+                    strcmp(host, "::1") == 0);
+}
+
+dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError **error)
+{
+    g_autoptr(GUri) uri = g_uri_parse(cfg->signal_url, G_URI_FLAGS_NONE, error);
+    if (!uri)
+        return NULL;
+    const char *scheme = g_uri_get_scheme(uri);
+    if (g_strcmp0(scheme, "ws") != 0 && g_strcmp0(scheme, "wss") != 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--signal must be a ws:// or wss:// URL, not %s", cfg->signal_url);
+        return NULL;
+    }
+    dc_dtls_cert *cert = dc_dtls_cert_new(g_get_real_time() / 1000000);
+    if (!cert) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make a DTLS certificate");
+        return NULL;
+    }
+    dc_session *s = g_new0(dc_session, 1);
+    s->cfg = *cfg;
+    s->url = g_strdup(cfg->signal_url);
+    s->site = g_strdup(cfg->site);
+    s->credential = g_strdup(cfg->credential);
+    s->video_file = g_strdup(cfg->video_file);
+    s->audio_file = g_strdup(cfg->audio_file);
+    s->record_dir = g_strdup(cfg->record_dir);
+    s->cfg.signal_url = s->url;
+    s->cfg.site = s->site;
+    s->cfg.credential = s->credential;
+    s->cfg.video_file = s->video_file;
+    s->cfg.audio_file = s->audio_file;
+    s->cfg.record_dir = s->record_dir;
+    s->loop = g_main_loop_ref(loop);
+    s->cert = cert;
+    s->loopback = url_is_loopback(cfg->signal_url);
+    s->site_index = -1;
+    s->origin_id = ((uint64_t)g_random_int() << 31) ^ g_random_int();
+    s->pending = g_ptr_array_new_with_free_func(g_free);
+    s->records = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, record_free);
+    static const dc_receiver_callbacks rcb = {
+        .send_rtcp = send_rtcp_plain,
+        .on_video = on_video,
+        .on_audio = on_audio,
+    };
+    s->receiver = dc_receiver_new(s->site, &rcb, s, error);
+    if (!s->receiver) {
+        dc_session_free(s);
+        return NULL;
+    }
+    if (s->video_file || s->audio_file) {
+        /* Open the files now so that a bad one fails at startup. */
+        s->site_index = 0;
+        if (!ensure_sender(s)) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot open the media files");
+            dc_session_free(s);
+            return NULL;
+        }
+        s->failed = false;
+        s->site_index = -1;
+        g_clear_pointer(&s->sender, dc_sender_free);
+    }
+    s->started_us = g_get_monotonic_time();
+    s->next_rtcp_us = s->started_us + RTCP_INTERVAL_US;
+    s->tick = dc_deadline_new(NULL, on_tick, s);
+    reschedule(s);
+    s->status_id = g_timeout_add(1000, status_cb, s);
+    link_start(s);
+    return s;
+}
+
+void dc_session_leave(dc_session *s)
+{
+    if (s->leaving && !s->link)
+        return;
+    s->leaving = true;
+    if (s->sender)
+        dc_sender_stop(s->sender);
+    if (s->link && dc_signal_link_is_open(s->link))
+        dc_signal_link_send_leave(s->link);
+    g_clear_pointer(&s->transport, dc_transport_free);
+    if (s->link && dc_signal_link_close(s->link)) {
+        int64_t until = g_get_monotonic_time() + LEAVE_WAIT_US;
+        while (dc_signal_link_close(s->link) && g_get_monotonic_time() < until) {
+            if (!g_main_context_iteration(NULL, FALSE))
+                g_usleep(2000);
+        }
+    }
+    g_clear_pointer(&s->link, dc_signal_link_free);
+}
+
+void dc_session_free(dc_session *s)
+{
+    if (!s)
+        return;
+    s->leaving = true;
+    if (s->reconnect_id)
+        g_source_remove(s->reconnect_id);
+    if (s->status_id)
+        g_source_remove(s->status_id);
+    g_clear_pointer(&s->link, dc_signal_link_free);
+    g_clear_pointer(&s->transport, dc_transport_free);
+    dc_deadline_free(s->tick);
+    dc_sender_free(s->sender);
+    dc_receiver_free(s->receiver);
+    g_hash_table_unref(s->records);
+    g_ptr_array_unref(s->pending);
+    dc_dtls_cert_free(s->cert);
+    if (s->loop)
+        g_main_loop_unref(s->loop);
+    g_free(s->bundle_mid);
+    g_free(s->error);
+    g_free(s->url);
+    g_free(s->site);
+    g_free(s->credential);
+    g_free(s->video_file);
+    g_free(s->audio_file);
+    g_free(s->record_dir);
+    g_free(s);
+}
+
+bool dc_session_joined(const dc_session *s)
+{
+    return s->joined;
+}
+
+bool dc_session_refused(const dc_session *s)
+{
+    return s->refused;
+}
+
+char *dc_session_report_json(dc_session *s)
+{
+    dc_sender_stats st;
+    if (s->sender)
+        dc_sender_get_stats(s->sender, &st);
+    dc_report_input in = {
+        .site = s->site,
+        .joined = s->joined,
+        .state = state_name(s),
+        .error = s->error,
+        .sent = s->sender ? &st : NULL,
+        .receiver = s->receiver,
+        .duration_s = (double)(g_get_monotonic_time() - s->started_us) / 1e6,
+    };
+    return dc_report_json(&in);
+}

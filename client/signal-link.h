@@ -1,0 +1,47 @@
+/* signal-link: the client's WebSocket to diemcau-signal (libsoup-3.0,
+ * json-glib), speaking the site protocol of docs/protocol.md: join, answer,
+ * candidate and leave out; welcome, error, roster, offer, candidate,
+ * replaced and bridge-restarting in.
+ *
+ * I/O shell on the thread-default main context. Incoming messages are handed
+ * over as parsed JSON objects (borrowed for the call); messages that are not
+ * JSON objects with a "type" string are dropped with a warning.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+typedef struct {
+    void (*on_open)(void *user);
+    /* msg has a "type" string member. */
+    void (*on_message)(void *user, const char *type, JsonObject *msg);
+    /* The connection failed or closed; why is for people. */
+    void (*on_closed)(void *user, const char *why);
+} dc_signal_callbacks;
+
+typedef struct dc_signal_link dc_signal_link;
+
+/* Starts connecting to url (ws://host:port/ws). cb copied, user borrowed. */
+dc_signal_link *dc_signal_link_new(const char *url, const dc_signal_callbacks *cb, void *user);
+
+/* Closes (if open) and frees; NULL is allowed. No callback is made after. */
+void dc_signal_link_free(dc_signal_link *l);
+
+/* True while the WebSocket is open. */
+bool dc_signal_link_is_open(const dc_signal_link *l);
+
+/* Senders; each returns false when the link is not open. */
+bool dc_signal_link_send_join(dc_signal_link *l, const char *site, const char *credential);
+bool dc_signal_link_send_answer(dc_signal_link *l, const char *sdp);
+/* candidate "" means end of candidates. */
+bool dc_signal_link_send_candidate(dc_signal_link *l, const char *candidate, const char *mid,
+                                   int mline_index);
+bool dc_signal_link_send_leave(dc_signal_link *l);
+
+/* Starts the closing handshake; true while it is still in progress (iterate
+ * the main context until it is not, or give up). */
+bool dc_signal_link_close(dc_signal_link *l);

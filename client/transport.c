@@ -1,0 +1,314 @@
+/* transport: libnice + DTLS + SRTP for the client. See transport.h. */
+#include "client/transport.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <nice/agent.h>
+
+#include "client/deadline.h"
+#include "core/demux.h"
+#include "core/srtp.h"
+
+#define RX_CAP 2048
+
+struct dc_transport {
+    GMainContext *ctx;
+    NiceAgent *agent;
+    guint stream_id;
+    char *ufrag, *pwd;
+    char *remote_ufrag;
+    bool gathering;
+    dc_dtls *dtls;
+    dc_srtp *srtp;
+    dc_deadline *dtls_timer;
+    dc_transport_state state;
+    dc_transport_callbacks cb;
+    void *user;
+    dc_transport_stats stats;
+    uint8_t rx[RX_CAP];
+    uint8_t dtls_out[DC_DTLS_MTU];
+};
+
+static void set_state(dc_transport *t, dc_transport_state s)
+{
+    if (t->state == s || t->state == DC_TRANSPORT_FAILED)
+        return;
+    t->state = s;
+    if (t->cb.on_state)
+        t->cb.on_state(t->user, s);
+}
+
+/* Sends what DTLS queued, checks its state, re-arms its timer. */
+static void dtls_pump(dc_transport *t)
+{
+    int n;
+    while ((n = dc_dtls_poll_datagram(t->dtls, t->dtls_out, sizeof t->dtls_out)) > 0)
+        nice_agent_send(t->agent, t->stream_id, 1, (guint)n, (const gchar *)t->dtls_out);
+    dc_dtls_state st = dc_dtls_get_state(t->dtls);
+    if (st == DC_DTLS_STATE_CONNECTED && !t->srtp) {
+        dc_srtp_keys keys;
+        int err = 0;
+        if (dc_dtls_export_srtp_keys(t->dtls, &keys) == 0)
+            t->srtp = dc_srtp_new(&keys, &err);
+        memset(&keys, 0, sizeof keys);
+        if (!t->srtp) {
+            g_warning("SRTP setup failed: %s", g_strerror(-err));
+            set_state(t, DC_TRANSPORT_FAILED);
+            return;
+        }
+        set_state(t, DC_TRANSPORT_CONNECTED);
+    } else if (st == DC_DTLS_STATE_FAILED) {
+        g_warning("DTLS failed: %s", dc_dtls_error(t->dtls) ? dc_dtls_error(t->dtls) : "?");
+        set_state(t, DC_TRANSPORT_FAILED);
+    } else if (st == DC_DTLS_STATE_CLOSED && t->state == DC_TRANSPORT_CONNECTED) {
+        g_message("the bridge closed DTLS");
+        set_state(t, DC_TRANSPORT_FAILED);
+    }
+    int64_t next = dc_dtls_next_timeout(t->dtls);
+    dc_deadline_set(t->dtls_timer, next == DC_DTLS_NO_TIMEOUT ? INT64_MAX : next);
+}
+
+static void on_dtls_timer(void *user, int64_t now_us)
+{
+    dc_transport *t = user;
+    dc_dtls_handle_timeout(t->dtls, now_us);
+    dtls_pump(t);
+}
+
+static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+                    gpointer data)
+{
+    dc_transport *t = data;
+    const uint8_t *p = (const uint8_t *)buf;
+    t->stats.rx_packets++;
+    switch (dc_demux_classify(p, len)) {
+    case DC_DEMUX_DTLS:
+        dc_dtls_feed(t->dtls, p, len, g_get_monotonic_time());
+        dtls_pump(t);
+        return;
+    case DC_DEMUX_RTP:
+    case DC_DEMUX_RTCP: {
+        if (!t->srtp) {
+            t->stats.before_keys++;
+            return;
+        }
+        if (len > RX_CAP) {
+            t->stats.rx_unknown++;
+            return;
+        }
+        memcpy(t->rx, p, len);
+        bool rtcp = dc_demux_classify(p, len) == DC_DEMUX_RTCP;
+        int n = rtcp ? dc_srtp_unprotect_rtcp(t->srtp, t->rx, len)
+                     : dc_srtp_unprotect_rtp(t->srtp, t->rx, len);
+        if (n < 0) {
+            t->stats.srtp_errors++;
+            return;
+        }
+        if (rtcp)
+            t->cb.on_rtcp(t->user, t->rx, (size_t)n);
+        else
+            t->cb.on_rtp(t->user, t->rx, (size_t)n);
+        return;
+    }
+    default:
+        t->stats.rx_unknown++;
+        return;
+    }
+}
+
+static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
+                               gpointer data)
+{
+    dc_transport *t = data;
+    if (state == NICE_COMPONENT_STATE_FAILED) {
+        g_warning("ICE failed");
+        set_state(t, DC_TRANSPORT_FAILED);
+        return;
+    }
+    if ((state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) &&
+        dc_dtls_get_state(t->dtls) == DC_DTLS_STATE_NEW) {
+        dc_dtls_start(t->dtls, DC_DTLS_ROLE_CLIENT, g_get_monotonic_time());
+        dtls_pump(t);
+    }
+}
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
+{
+    dc_transport *t = data;
+    g_autofree char *sdp = nice_agent_generate_local_candidate_sdp(agent, cand);
+    if (sdp && t->cb.on_candidate)
+        t->cb.on_candidate(t->user, g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
+{
+    dc_transport *t = data;
+    if (t->cb.on_candidate)
+        t->cb.on_candidate(t->user, "");
+}
+
+dc_transport *dc_transport_new(GMainContext *ctx, const dc_dtls_cert *cert, bool loopback,
+                               const dc_transport_callbacks *cb, void *user, GError **error)
+{
+    dc_transport *t = g_new0(dc_transport, 1);
+    t->ctx = ctx;
+    t->cb = *cb;
+    t->user = user;
+    t->dtls = dc_dtls_new(cert);
+    if (!t->dtls) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create a DTLS association");
+        g_free(t);
+        return NULL;
+    }
+    t->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+    g_object_set(t->agent, "controlling-mode", FALSE, "upnp", FALSE, NULL);
+    if (loopback) {
+        NiceAddress addr;
+        nice_address_init(&addr);
+        nice_address_set_from_string(&addr, "127.0.0.1");
+        nice_agent_add_local_address(t->agent, &addr);
+    }
+    t->stream_id = nice_agent_add_stream(t->agent, 1);
+    if (t->stream_id == 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libnice cannot add a stream");
+        dc_transport_free(t);
+        return NULL;
+    }
+    g_signal_connect(t->agent, "component-state-changed", G_CALLBACK(on_component_state), t);
+    g_signal_connect(t->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), t);
+    g_signal_connect(t->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), t);
+    nice_agent_attach_recv(t->agent, t->stream_id, 1, ctx, on_recv, t);
+    gchar *ufrag = NULL, *pwd = NULL;
+    nice_agent_get_local_credentials(t->agent, t->stream_id, &ufrag, &pwd);
+    t->ufrag = ufrag;
+    t->pwd = pwd;
+    t->dtls_timer = dc_deadline_new(ctx, on_dtls_timer, t);
+    t->state = DC_TRANSPORT_NEW;
+    return t;
+}
+
+void dc_transport_free(dc_transport *t)
+{
+    if (!t)
+        return;
+    if (t->agent) {
+        if (t->dtls && dc_dtls_close(t->dtls) == 0) {
+            int n;
+            while ((n = dc_dtls_poll_datagram(t->dtls, t->dtls_out, sizeof t->dtls_out)) > 0)
+                nice_agent_send(t->agent, t->stream_id, 1, (guint)n, (const gchar *)t->dtls_out);
+        }
+        if (t->stream_id)
+            nice_agent_attach_recv(t->agent, t->stream_id, 1, t->ctx, NULL, NULL);
+        g_signal_handlers_disconnect_by_data(t->agent, t);
+        if (t->stream_id)
+            nice_agent_remove_stream(t->agent, t->stream_id);
+        g_object_unref(t->agent);
+    }
+    dc_deadline_free(t->dtls_timer);
+    dc_srtp_free(t->srtp);
+    dc_dtls_free(t->dtls);
+    g_free(t->ufrag);
+    g_free(t->pwd);
+    g_free(t->remote_ufrag);
+    g_free(t);
+}
+
+const char *dc_transport_ufrag(const dc_transport *t)
+{
+    return t->ufrag;
+}
+
+const char *dc_transport_pwd(const dc_transport *t)
+{
+    return t->pwd;
+}
+
+const char *dc_transport_remote_ufrag(const dc_transport *t)
+{
+    return t->remote_ufrag;
+}
+
+bool dc_transport_set_remote(dc_transport *t, const char *ufrag, const char *pwd,
+                             const char *fingerprint, GError **error)
+{
+    if (t->remote_ufrag)
+        return true; /* same transport: the caller rebuilds on an ICE restart */
+    int rc = dc_dtls_set_remote_fingerprint(t->dtls, fingerprint);
+    if (rc < 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "the offer's fingerprint \"%s\" is unusable: %s", fingerprint, g_strerror(-rc));
+        return false;
+    }
+    if (!nice_agent_set_remote_credentials(t->agent, t->stream_id, ufrag, pwd)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                    "libnice refused the offer's ICE credentials");
+        return false;
+    }
+    t->remote_ufrag = g_strdup(ufrag);
+    if (!t->gathering) {
+        t->gathering = true;
+        if (!nice_agent_gather_candidates(t->agent, t->stream_id)) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libnice cannot gather candidates");
+            return false;
+        }
+    }
+    set_state(t, DC_TRANSPORT_CONNECTING);
+    return true;
+}
+
+void dc_transport_add_remote_candidate(dc_transport *t, const char *candidate)
+{
+    if (!candidate || !*candidate) {
+        nice_agent_peer_candidate_gathering_done(t->agent, t->stream_id);
+        return;
+    }
+    g_autofree char *line = g_str_has_prefix(candidate, "a=") ? g_strdup(candidate)
+                                                              : g_strconcat("a=", candidate, NULL);
+    NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(t->agent, t->stream_id, line);
+    if (!c) {
+        g_message("ignoring a remote candidate libnice cannot parse: %s", candidate);
+        return;
+    }
+    GSList *list = g_slist_append(NULL, c);
+    nice_agent_set_remote_candidates(t->agent, t->stream_id, 1, list);
+    g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+}
+
+static int send_protected(dc_transport *t, uint8_t *buf, size_t len, size_t cap, bool rtcp)
+{
+    if (!t->srtp)
+        return -ENOTCONN;
+    int n = rtcp ? dc_srtp_protect_rtcp(t->srtp, buf, len, cap)
+                 : dc_srtp_protect_rtp(t->srtp, buf, len, cap);
+    if (n < 0) {
+        t->stats.tx_failed++;
+        return n;
+    }
+    if (nice_agent_send(t->agent, t->stream_id, 1, (guint)n, (const gchar *)buf) < 0) {
+        t->stats.tx_failed++;
+        return -EAGAIN;
+    }
+    t->stats.tx_packets++;
+    return 0;
+}
+
+int dc_transport_send_rtp(dc_transport *t, uint8_t *buf, size_t len, size_t cap)
+{
+    return send_protected(t, buf, len, cap, false);
+}
+
+int dc_transport_send_rtcp(dc_transport *t, uint8_t *buf, size_t len, size_t cap)
+{
+    return send_protected(t, buf, len, cap, true);
+}
+
+dc_transport_state dc_transport_get_state(const dc_transport *t)
+{
+    return t->state;
+}
+
+void dc_transport_get_stats(const dc_transport *t, dc_transport_stats *out)
+{
+    *out = t->stats;
+}

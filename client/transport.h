@@ -1,0 +1,80 @@
+/* transport: the client's one BUNDLE'd, rtcp-mux'd media transport to the
+ * bridge. A libnice agent (controlled: the bridge offers and controls; RFC 5245,
+ * trickle, UPnP off; 127.0.0.1 as the only local address for a loopback
+ * meeting, since libnice skips loopback otherwise), one stream with one
+ * component; RFC 7983 demultiplexing (core/demux); a DTLS client (core/dtls,
+ * a=setup:active) checked against the bridge's fingerprint, its timer driven
+ * by dc_dtls_next_timeout(); SRTP (core/srtp) once DTLS is done.
+ *
+ * This is an I/O shell: it runs on the GMainContext it is given. Decrypted
+ * packets and events go out through callbacks; the buffers passed are the
+ * transport's, writable, and valid for the call only. No allocation per
+ * packet.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#include "core/dtls.h"
+
+typedef enum {
+    DC_TRANSPORT_NEW,        /* waiting for the remote description */
+    DC_TRANSPORT_CONNECTING, /* ICE checks or DTLS handshake running */
+    DC_TRANSPORT_CONNECTED,  /* SRTP keys ready: media flows */
+    DC_TRANSPORT_FAILED,     /* ICE or DTLS failed; terminal */
+} dc_transport_state;
+
+typedef struct {
+    /* A local candidate to trickle, "candidate:..." ("" after the last). */
+    void (*on_candidate)(void *user, const char *candidate);
+    void (*on_state)(void *user, int state); /* a dc_transport_state */
+    void (*on_rtp)(void *user, uint8_t *buf, size_t len);
+    void (*on_rtcp)(void *user, uint8_t *buf, size_t len);
+} dc_transport_callbacks;
+
+typedef struct {
+    uint64_t rx_packets, tx_packets, tx_failed;
+    uint64_t rx_unknown;  /* datagrams that are not DTLS/RTP/RTCP */
+    uint64_t srtp_errors; /* failed to unprotect (auth, replay) */
+    uint64_t before_keys; /* media before SRTP was ready */
+} dc_transport_stats;
+
+typedef struct dc_transport dc_transport;
+
+/* Creates the agent and its stream on ctx; cert is the process's DTLS
+ * certificate (borrowed for the call). loopback: gather on 127.0.0.1 only.
+ * Returns NULL with error set when libnice or OpenSSL fail. */
+dc_transport *dc_transport_new(GMainContext *ctx, const dc_dtls_cert *cert, bool loopback,
+                               const dc_transport_callbacks *cb, void *user, GError **error);
+
+/* Closes DTLS (close_notify) and frees everything; NULL is allowed. */
+void dc_transport_free(dc_transport *t);
+
+/* Our ICE credentials (owned by t). */
+const char *dc_transport_ufrag(const dc_transport *t);
+const char *dc_transport_pwd(const dc_transport *t);
+
+/* The bridge's ICE credentials and DTLS fingerprint ("sha-256 AB:..."). The
+ * first call starts gathering; later calls with the same values do nothing.
+ * Returns false with error set for a fingerprint DTLS refuses. */
+bool dc_transport_set_remote(dc_transport *t, const char *ufrag, const char *pwd,
+                             const char *fingerprint, GError **error);
+
+/* The remote ufrag set, or NULL. */
+const char *dc_transport_remote_ufrag(const dc_transport *t);
+
+/* A trickled remote candidate ("candidate:..." or "a=candidate:...");
+ * "" means the bridge has no more. Bad ones are ignored. */
+void dc_transport_add_remote_candidate(dc_transport *t, const char *candidate);
+
+/* Protects buf[0..len) (cap bytes of room) in place and sends it. Returns 0,
+ * -ENOTCONN before SRTP is ready, or another negative errno. */
+int dc_transport_send_rtp(dc_transport *t, uint8_t *buf, size_t len, size_t cap);
+int dc_transport_send_rtcp(dc_transport *t, uint8_t *buf, size_t len, size_t cap);
+
+dc_transport_state dc_transport_get_state(const dc_transport *t);
+void dc_transport_get_stats(const dc_transport *t, dc_transport_stats *out);
