@@ -419,6 +419,7 @@ window.diemcau = {
       roster: app.roster,
       connection: app.call ? app.call.connectionState() : 'closed',
       offers: app.call ? app.call.offers : 0,
+      connections: app.call ? app.call.connections : 0,
       remoteSites: [...sites.keys()],
       speaking: [...app.speakingUntil].filter(([, t]) => t > performance.now()).map(([s]) => s),
       error: app.error,

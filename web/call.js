@@ -41,6 +41,7 @@ export class Call {
     this.streams = new Map(); // mid → {mid, site, kind} from the last offer
     this.queue = Promise.resolve();
     this.offers = 0; // offers answered on the current connection
+    this.connections = 0; // RTCPeerConnections made (one more per bridge restart)
     this.lastError = null;
   }
 
@@ -55,6 +56,7 @@ export class Call {
 
   makePc() {
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
+    this.connections++;
     pc.onicecandidate = (ev) => {
       if (pc !== this.pc) return;
       if (!ev.candidate) {

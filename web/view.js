@@ -177,10 +177,10 @@ class Tile {
     }
   }
 
-  update(entry, link, speaking) {
+  update(entry, link, speaking, large) {
     this.el.classList.toggle('speaking', speaking);
     this.el.dataset.link = link.level;
-    this.el.querySelector('.link-text').textContent = link.text;
+    this.el.querySelector('.link-text').textContent = large ? link.text : link.short || link.text;
     this.el.querySelector('.wait').textContent =
       entry.state === 'connected' ? 'Đang chờ hình ảnh…' : STATE_TEXT[entry.state] || '';
   }
@@ -204,8 +204,9 @@ export function describeLink(entry, st) {
   if (!st.flowing) level = 'silent';
   else if (st.lossPercent >= 5) level = 'poor';
   else if (st.lossPercent >= 1 || st.jitter > 0.05) level = 'fair';
-  const text = level === 'good' ? parts.join(' · ') : `${LINK_TEXT[level]} · ${parts.join(' · ')}`;
-  return { level, text };
+  const prefix = level === 'good' ? '' : `${LINK_TEXT[level]} · `;
+  const fpsLoss = parts.slice(st.width ? 1 : 0, st.width ? 3 : 2);
+  return { level, text: prefix + parts.join(' · '), short: prefix + fpsLoss.join(' · ') };
 }
 
 export class MeetingView {
@@ -302,7 +303,7 @@ export class MeetingView {
       }
       const media = m.media.get(e.id) || {};
       t.setTracks(media.video?.track || null, media.audio?.track || null, blocked);
-      t.update(e, describeLink(e, m.stats[e.id]), m.speaking.has(e.id));
+      t.update(e, describeLink(e, m.stats[e.id]), m.speaking.has(e.id), e.id === m.stageSite);
       const parent = e.id === m.stageSite ? stage : grid;
       if (t.el.parentNode !== parent) {
         if (parent === stage) stage.prepend(t.el);

@@ -163,6 +163,15 @@ export async function startMeeting(name, { bridge = true } = {}) {
     m.procs.push(m.bridge);
   }
   m.signal = start('signal', BIN.signal, ['--config', config], path.join(logs, 'signal.log'));
+  /* Stops the bridge and starts a new one on the same config. */
+  m.restartBridge = async () => {
+    await stop(m.bridge);
+    m.procs = m.procs.filter((p) => p !== m.bridge);
+    m.restarts = (m.restarts || 0) + 1;
+    m.bridge = start('bridge', BIN.bridge, ['--config', config],
+      path.join(logs, `bridge-${m.restarts}.log`));
+    m.procs.unshift(m.bridge);
+  };
   m.procs.push(m.signal);
   m.stop = async () => {
     for (const c of m.clients || []) await stop(c, 3000);

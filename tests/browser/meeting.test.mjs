@@ -6,8 +6,11 @@ import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import * as L from './lib.mjs';
 
-const BROWSERS = ['tinh', 'duc-tho'];
-const CLIENTS = ['tp-ha-tinh', 'huong-khe', 'vu-quang'];
+// DC_BROWSER_NO_CLIENTS=1 (by hand only, while diemcau-client is broken):
+// the C client sites become browser sites and the C client test is skipped.
+const NO_CLIENTS = process.env.DC_BROWSER_NO_CLIENTS === '1';
+const BROWSERS = NO_CLIENTS ? ['tinh', 'duc-tho', 'tp-ha-tinh'] : ['tinh', 'duc-tho'];
+const CLIENTS = NO_CLIENTS ? [] : ['tp-ha-tinh', 'huong-khe', 'vu-quang'];
 const ALL = [...BROWSERS, ...CLIENTS];
 const SECONDS = Number(process.env.DC_BROWSER_SECONDS || 20);
 const RELOADED = 'duc-tho';
@@ -20,7 +23,7 @@ const page = {}; // site → playwright page
 const clients = {}; // site → child process
 
 before(async () => {
-  for (const b of ['signal', 'bridge', 'client']) {
+  for (const b of NO_CLIENTS ? ['signal', 'bridge'] : ['signal', 'bridge', 'client']) {
     if (!L.exists(L.BIN[b])) {
       throw new Error(`${L.BIN[b]} is not built: the browser meeting test needs diemcau-signal, ` +
         'diemcau-bridge and diemcau-client');
@@ -127,7 +130,10 @@ test('screenshots of the meeting view and of the chair\'s view (out/screenshots/
   await chair.setViewportSize({ width: 1920, height: 1080 });
   for (const f of files) assert.ok(fs.statSync(f).size > 10000, `${f} is suspiciously small`);
   const names = await chair.$$eval('.tile .name', (els) => els.map((e) => e.textContent));
-  assert.deepEqual(names.sort(), ['Huyện Hương Khê', 'Huyện Vũ Quang', 'Huyện Đức Thọ', 'Thành phố Hà Tĩnh'].sort());
+  const expected = await chair.evaluate((ids) => window.diemcau.state().roster
+    .filter((e) => ids.includes(e.id)).map((e) => e.name), ALL.filter((x) => x !== 'tinh'));
+  assert.deepEqual(names.sort(), expected.sort());
+  assert.ok(names.includes('Huyện Đức Thọ'), names.join(', '));
 });
 
 test('a browser that reloads rejoins and sees the meeting again, and the others see it again, within 5 s', { timeout: 60000 }, async () => {
@@ -172,7 +178,9 @@ test('a browser that reloads rejoins and sees the meeting again, and the others 
   console.log(`# reload: ${RELOADED} saw the meeting after ${seen} ms; everyone saw it after ${all} ms`);
 });
 
-test('every C client decoded the browsers\' VP8 video and Opus audio', { timeout: 30000 }, async () => {
+test('every C client decoded the browsers\' VP8 video and Opus audio', {
+  timeout: 30000, skip: NO_CLIENTS && 'DC_BROWSER_NO_CLIENTS=1',
+}, async () => {
   for (const c of CLIENTS) clients[c].kill('SIGINT');
   for (const c of CLIENTS) await Promise.race([clients[c].exited, L.sleep(10000)]);
   for (const c of CLIENTS) {
@@ -190,4 +198,29 @@ test('every C client decoded the browsers\' VP8 video and Opus audio', { timeout
       assert.ok(r.audio_packets_decoded >= 25 * SECONDS, `${c} ← ${b}: ${r.audio_packets_decoded} audio packets decoded`);
     }
   }
+});
+
+test('after a bridge restart the browsers rebuild their connection and see each other again', { timeout: 60000 }, async () => {
+  const sessions = {};
+  const connections = {};
+  for (const site of BROWSERS) {
+    const s = await state(page[site]);
+    sessions[site] = s.session;
+    connections[site] = s.connections;
+  }
+  const t0 = Date.now();
+  await m.restartBridge();
+  for (const site of BROWSERS) {
+    const others = BROWSERS.filter((x) => x !== site);
+    await L.waitFor(`${site} to decode the other browsers through the new bridge`, async () => {
+      const s = await state(page[site]);
+      // A new RTCPeerConnection (its counters start again from zero).
+      if (s.phase !== 'meeting' || s.connection !== 'connected' || s.connections <= connections[site]) return false;
+      const st = await stats(page[site]);
+      return others.every((o) => st[o] && st[o].framesDecoded > 0 && st[o].totalSamplesReceived > 0);
+    }, 15000, 250).catch(async (e) => { throw new Error(`${e.message}\n${await describe(page[site])}`); });
+    // The site kept its signaling session: only the media was rebuilt.
+    assert.equal((await state(page[site])).session, sessions[site]);
+  }
+  console.log(`# bridge restart: browsers saw each other again after ${Date.now() - t0} ms`);
 });
