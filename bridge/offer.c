@@ -63,6 +63,9 @@ char *dc_offer_build(const dc_offer_desc *d, GArray *streams)
         .ice_pwd = d->ice_pwd,
         .fp_algorithm = fp[0],
         .fp_hex = fp[1] ? fp[1] : "",
+        /* The router answers REMB (loss-based, capped by receivers' REMB)
+         * but runs no transport-wide congestion control: do not offer it. */
+        .no_transport_cc = true,
         .media = media,
         .n_media = m,
     };

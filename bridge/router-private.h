@@ -19,7 +19,18 @@
 #define ROUTER_KF_MAX_RETRIES 5
 #define ROUTER_NACK_MAX_RESENDS 5
 #define ROUTER_NACK_MIN_INTERVAL_US 10000
-#define ROUTER_RESEND_SLOTS 64 /* per-output retransmission budget entries */
+#define ROUTER_RESEND_SLOTS 64
+/* NACKs toward senders (as mediasoup): a 40 ms timer, at most 10 tries per
+ * number, a retry not before an RTT has passed, given up after 1 s. */
+#define ROUTER_NACK_TIMER_US 40000
+#define ROUTER_NACK_REORDER_US 10000 /* first NACK this long after the gap */
+#define ROUTER_NACK_MAX_TRIES 10
+#define ROUTER_NACK_GIVE_UP_US 1000000
+#define ROUTER_MISSING_MAX 64 /* larger gaps ask for a keyframe instead */
+/* Loss-based estimate toward video senders (as Galene), REMB each second. */
+#define ROUTER_REMB_MIN_BPS 100000
+#define ROUTER_REMB_MAX_BPS 2500000
+#define ROUTER_REMB_RX_MAX_AGE_US 5000000 /* per-output retransmission budget entries */
 
 /* NACK history per inbound stream: packets as received (after SRTP
  * unprotect, before rewriting), rewritten per receiver on a NACK. Slot sizes
@@ -33,6 +44,14 @@
 #define ROUTER_HIST_AUDIO_AGE_US 500000
 #define ROUTER_HIST_AUDIO_BYTES 512
 
+/* A sequence number missing from an inbound stream. */
+typedef struct {
+    int64_t ext; /* extended seq */
+    int64_t first_us;
+    int64_t last_sent_us;
+    uint8_t tries;
+} router_missing;
+
 /* One stream a site sends to the bridge. */
 typedef struct {
     uint32_t ssrc;  /* 0 until known */
@@ -41,6 +60,26 @@ typedef struct {
 
     /* Reception statistics (RFC 3550 A.1, A.3, A.8) and the sender's SR. */
     dc_rtp_stats rs;
+
+    dc_rtp_stats_mark q_mark; /* for the per-second loss */
+    double loss_1s;           /* fraction lost in the last RTCP interval */
+
+    /* Sequence numbers missing, ascending, NACKed to the sender (video). */
+    router_missing miss[ROUTER_MISSING_MAX];
+    unsigned n_miss;
+    int64_t nack_next_us; /* INT64_MAX when nothing is missing */
+    uint64_t nack_sent;   /* numbers asked for */
+    uint64_t recovered;   /* missing numbers that arrived later */
+    uint64_t pli_sent, fir_sent;
+
+    /* Video seen: frames, keyframes and their size. */
+    uint64_t frames, keyframes;
+    int64_t last_kf_us;
+    int64_t kf_interval_us;
+    uint16_t width, height;
+    dc_rtp_stats_rate frame_rate; /* counts frames, not bytes */
+
+    uint64_t remb_bps; /* the loss-based estimate (video) */
 
     /* Keyframe requests upstream (video). */
     bool kf_pending;  /* a receiver asked; not sent yet */
@@ -72,6 +111,17 @@ typedef struct {
     router_resend resend[ROUTER_RESEND_SLOTS]; /* by seq % ROUTER_RESEND_SLOTS */
     uint32_t packets;
     uint32_t octets;
+    uint64_t bytes;
+    dc_rtp_stats_rate rate;
+    uint64_t nack_in, resent, pli_in, fir_in;
+    /* From the receiver's latest report block about this output. */
+    bool have_rr;
+    uint8_t rr_fraction;
+    int32_t rr_lost;
+    uint32_t rr_jitter;
+    /* The receiver's REMB share for this stream. */
+    uint64_t remb_bps;
+    int64_t remb_us;
 } router_out;
 
 typedef struct {
@@ -79,6 +129,7 @@ typedef struct {
     bool has_params;
     uint32_t fb_ssrc;
     int64_t next_rtcp_us;
+    int64_t rtt_us; /* from its RRs' LSR/DLSR; -1 unknown */
     dc_router_site_params params;
     router_in in[DC_ROUTER_KINDS];
     router_out *out; /* [source * DC_ROUTER_KINDS + kind], n_sites * 2 */
@@ -109,6 +160,11 @@ int router_build_out(dc_router *r, unsigned receiver, unsigned source, unsigned 
                      const dc_rtp_view *v, const dc_vp8_descriptor *vp8, int64_t now_us);
 
 /* router-rtcp.c */
+
+/* Tracks missing numbers of source's video after dc_rtp_stats_receive()
+ * returned res for seq (prev_max: the highest extended seq before it). */
+void router_nack_track(dc_router *r, unsigned source, dc_rtp_stats_result res, int64_t prev_max,
+                       uint16_t seq, int64_t now_us);
 
 /* Media clock ticks in elapsed_us (0 when negative). */
 uint32_t router_ticks(int64_t elapsed_us, uint32_t clock_rate);

@@ -40,6 +40,33 @@ static uint32_t out_rtp_now(const router_out *o, const router_in *in, uint32_t c
     return dc_rewrite_ts_at(&o->rw, clock_rate, now_us);
 }
 
+/* Once per RTCP interval: the loss of the interval, and the loss-based
+ * estimate of the sender's video (Galene: x1.05 below 2 % loss,
+ * x(1 - loss/2) above 10 %), capped by what its receivers report. */
+static uint64_t remb_update(dc_router *r, unsigned source, int64_t now_us)
+{
+    router_in *in = &r->sites[source].in[DC_ROUTER_VIDEO];
+    double loss = in->loss_1s;
+    double est = (double)in->remb_bps;
+    if (loss < 0.02)
+        est *= 1.05;
+    else if (loss > 0.10)
+        est *= 1 - loss / 2;
+    if (est < ROUTER_REMB_MIN_BPS)
+        est = ROUTER_REMB_MIN_BPS;
+    if (est > ROUTER_REMB_MAX_BPS)
+        est = ROUTER_REMB_MAX_BPS;
+    in->remb_bps = (uint64_t)est;
+    uint64_t send = in->remb_bps;
+    for (unsigned rcv = 0; rcv < r->n_sites; rcv++) {
+        const router_out *o = router_output(r, rcv, source, DC_ROUTER_VIDEO);
+        if (rcv != source && r->sites[rcv].up && o->remb_bps > 0 &&
+            now_us - o->remb_us < ROUTER_REMB_RX_MAX_AGE_US && o->remb_bps < send)
+            send = o->remb_bps;
+    }
+    return send < ROUTER_REMB_MIN_BPS ? ROUTER_REMB_MIN_BPS : send;
+}
+
 /* Sends the compound packet in c to site when it holds anything. */
 static void flush_compound(dc_router *r, unsigned site, dc_rtcp_compound *c, uint8_t *buf)
 {
@@ -60,6 +87,9 @@ static void send_reports(dc_router *r, unsigned site, int64_t now_us)
     dc_rtcp_compound c;
     dc_rtcp_compound_init(&c, buf, ROUTER_RTCP_MTU);
 
+    for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
+        s->in[k].loss_1s = dc_rtp_stats_loss_since(&s->in[k].rs, &s->in[k].q_mark);
+
     dc_rtcp_rr rr = {.ssrc = s->fb_ssrc};
     for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
         if (s->in[k].ssrc != 0 &&
@@ -68,6 +98,18 @@ static void send_reports(dc_router *r, unsigned site, int64_t now_us)
     dc_rtcp_compound_add(
         &c, dc_rtcp_rr_build(dc_rtcp_compound_tail(&c), dc_rtcp_compound_room(&c), &rr));
     r->stats.rr_out++;
+    router_in *vin = &s->in[DC_ROUTER_VIDEO];
+    if (vin->ssrc != 0 && vin->rs.started) {
+        uint64_t bps = remb_update(r, site, now_us);
+        if (s->params.recv[DC_ROUTER_VIDEO].fb_remb) {
+            int n = dc_rtcp_fb_remb_build(dc_rtcp_compound_tail(&c), dc_rtcp_compound_room(&c),
+                                          s->fb_ssrc, bps, &vin->ssrc, 1);
+            if (n > 0) {
+                dc_rtcp_compound_add(&c, n);
+                r->stats.remb_out++;
+            }
+        }
+    }
 
     uint64_t ntp = ntp_from_unix_us(now_us + r->wallclock_offset_us);
     for (unsigned src = 0; src < r->n_sites; src++) {
@@ -99,6 +141,89 @@ static void send_reports(dc_router *r, unsigned site, int64_t now_us)
     flush_compound(r, site, &c, buf);
 }
 
+/* ---- NACKs toward senders ---- */
+
+static void miss_remove(router_in *in, unsigned i)
+{
+    memmove(&in->miss[i], &in->miss[i + 1], (in->n_miss - i - 1) * sizeof in->miss[0]);
+    in->n_miss--;
+}
+
+void router_nack_track(dc_router *r, unsigned source, dc_rtp_stats_result res, int64_t prev_max,
+                       uint16_t seq, int64_t now_us)
+{
+    router_in *in = &r->sites[source].in[DC_ROUTER_VIDEO];
+    if (res == DC_RTP_STATS_RESTART) {
+        in->n_miss = 0;
+        return;
+    }
+    if (res == DC_RTP_STATS_LATE) {
+        int64_t ext = in->rs.max_ext + dc_seq_delta((uint16_t)in->rs.max_ext, seq);
+        for (unsigned i = 0; i < in->n_miss; i++) {
+            if (in->miss[i].ext == ext) {
+                in->recovered++;
+                miss_remove(in, i);
+                break;
+            }
+        }
+        return;
+    }
+    if (res != DC_RTP_STATS_OK || in->rs.received < 2)
+        return;
+    int64_t gap = in->rs.max_ext - prev_max - 1;
+    if (gap <= 0)
+        return;
+    if (gap > ROUTER_MISSING_MAX) {
+        /* Too much to repair by retransmission: start over from a keyframe. */
+        in->n_miss = 0;
+        router_keyframe_request(r, source, now_us);
+        return;
+    }
+    for (int64_t e = prev_max + 1; e < in->rs.max_ext; e++) {
+        if (in->n_miss == ROUTER_MISSING_MAX)
+            miss_remove(in, 0);
+        in->miss[in->n_miss++] = (router_missing){.ext = e, .first_us = now_us};
+    }
+    if (in->nack_next_us > now_us + ROUTER_NACK_REORDER_US)
+        in->nack_next_us = now_us + ROUTER_NACK_REORDER_US;
+}
+
+/* Sends one NACK for every missing number that is due: never asked, or
+ * asked more than max(RTT, 40 ms) ago; drops those tried 10 times or older
+ * than 1 s. */
+static void nack_service(dc_router *r, unsigned source, int64_t now_us)
+{
+    router_site *s = &r->sites[source];
+    router_in *in = &s->in[DC_ROUTER_VIDEO];
+    if (in->nack_next_us > now_us)
+        return;
+    int64_t pace = s->rtt_us > ROUTER_NACK_TIMER_US ? s->rtt_us : ROUTER_NACK_TIMER_US;
+    uint16_t seqs[ROUTER_MISSING_MAX];
+    size_t n = 0;
+    for (unsigned i = 0; i < in->n_miss;) {
+        if (in->miss[i].tries >= ROUTER_NACK_MAX_TRIES ||
+            now_us - in->miss[i].first_us > ROUTER_NACK_GIVE_UP_US) {
+            miss_remove(in, i);
+            continue;
+        }
+        if (in->miss[i].tries == 0 || now_us - in->miss[i].last_sent_us >= pace) {
+            in->miss[i].tries++;
+            in->miss[i].last_sent_us = now_us;
+            seqs[n++] = (uint16_t)in->miss[i].ext;
+        }
+        i++;
+    }
+    in->nack_next_us = in->n_miss ? now_us + ROUTER_NACK_TIMER_US : INT64_MAX;
+    uint8_t buf[ROUTER_RTCP_MTU];
+    int len = n ? dc_rtcp_fb_nack_build(buf, sizeof buf, s->fb_ssrc, in->ssrc, seqs, n) : -1;
+    if (len <= 0)
+        return;
+    in->nack_sent += n;
+    r->stats.nack_out += n;
+    r->stats.rtcp_out++;
+    r->cb.send(r->user, source, buf, (size_t)len, true);
+}
+
 /* Sends one PLI (or FIR when only that was negotiated) for source's video. */
 static void send_keyframe_request(dc_router *r, unsigned source, int64_t now_us)
 {
@@ -109,9 +234,11 @@ static void send_keyframe_request(dc_router *r, unsigned source, int64_t now_us)
     int n = -1;
     if (m->fb_pli) {
         n = dc_rtcp_fb_pli_build(buf, sizeof buf, s->fb_ssrc, in->ssrc);
+        in->pli_sent += n > 0;
     } else if (m->fb_fir) {
         dc_rtcp_fb_fir_entry e = {.ssrc = in->ssrc, .seq_nr = ++in->fir_seq};
         n = dc_rtcp_fb_fir_build(buf, sizeof buf, s->fb_ssrc, &e, 1);
+        in->fir_sent += n > 0;
     }
     in->kf_pending = false;
     in->kf_sent_any = true;
@@ -251,21 +378,53 @@ static void handle_nack(dc_router *r, unsigned site, const dc_rtcp_packet *p, in
     int n = dc_rtcp_fb_nack_expand(&nack, seqs, sizeof seqs / sizeof seqs[0]);
     if (n < 0)
         n = (int)(sizeof seqs / sizeof seqs[0]);
+    router_out *o = router_output(r, site, src, kind);
     for (int i = 0; i < n; i++) {
         r->stats.nack_in++;
-        if (resend_one(r, site, src, kind, seqs[i], now_us))
+        o->nack_in++;
+        if (resend_one(r, site, src, kind, seqs[i], now_us)) {
             r->stats.nack_resent++;
-        else
+            o->resent++;
+        } else
             r->stats.nack_missed++;
     }
 }
 
-static void handle_keyframe_fb(dc_router *r, unsigned site, uint32_t media_ssrc, int64_t now_us)
+static void handle_keyframe_fb(dc_router *r, unsigned site, uint32_t media_ssrc, bool fir,
+                               int64_t now_us)
 {
     unsigned src, kind;
     r->stats.keyframe_req_in++;
-    if (find_output(r, site, media_ssrc, &src, &kind) && kind == DC_ROUTER_VIDEO)
+    if (find_output(r, site, media_ssrc, &src, &kind) && kind == DC_ROUTER_VIDEO) {
+        router_out *o = router_output(r, site, src, kind);
+        if (fir)
+            o->fir_in++;
+        else
+            o->pli_in++;
         router_keyframe_request(r, src, now_us);
+    }
+}
+
+/* A receiver's REMB covers every stream it lists: each video output listed
+ * gets an equal share. */
+static void handle_remb(dc_router *r, unsigned site, const dc_rtcp_packet *p, int64_t now_us)
+{
+    dc_rtcp_fb_remb remb;
+    if (dc_rtcp_fb_remb_parse(p->data, p->len, &remb) < 0)
+        return;
+    unsigned n_video = 0, src, kind;
+    for (size_t i = 0; i < remb.ssrc_count; i++)
+        if (find_output(r, site, dc_rtcp_fb_remb_ssrc_at(&remb, i), &src, &kind) &&
+            kind == DC_ROUTER_VIDEO)
+            n_video++;
+    for (size_t i = 0; i < remb.ssrc_count; i++) {
+        if (!find_output(r, site, dc_rtcp_fb_remb_ssrc_at(&remb, i), &src, &kind) ||
+            kind != DC_ROUTER_VIDEO)
+            continue;
+        router_out *o = router_output(r, site, src, kind);
+        o->remb_bps = remb.bitrate_bps / n_video;
+        o->remb_us = now_us;
+    }
 }
 
 static void handle_psfb(dc_router *r, unsigned site, const dc_rtcp_packet *p, int64_t now_us)
@@ -276,7 +435,7 @@ static void handle_psfb(dc_router *r, unsigned site, const dc_rtcp_packet *p, in
             r->stats.malformed++;
             return;
         }
-        handle_keyframe_fb(r, site, fb.media_ssrc, now_us);
+        handle_keyframe_fb(r, site, fb.media_ssrc, false, now_us);
     } else if (p->count == DC_RTCP_FB_FMT_FIR) {
         dc_rtcp_fb_fir fir;
         if (dc_rtcp_fb_fir_parse(p->data, p->len, &fir) < 0) {
@@ -284,9 +443,40 @@ static void handle_psfb(dc_router *r, unsigned site, const dc_rtcp_packet *p, in
             return;
         }
         for (size_t i = 0; i < fir.entry_count; i++)
-            handle_keyframe_fb(r, site, dc_rtcp_fb_fir_entry_at(&fir, i).ssrc, now_us);
+            handle_keyframe_fb(r, site, dc_rtcp_fb_fir_entry_at(&fir, i).ssrc, true, now_us);
+    } else if (p->count == DC_RTCP_FB_FMT_AFB)
+        handle_remb(r, site, p, now_us);
+}
+
+/* Report blocks from site about the outputs toward it: loss, jitter and
+ * the round-trip time (RFC 3550 6.4.1). */
+static void handle_report_blocks(dc_router *r, unsigned site, const dc_rtcp_report_block *b,
+                                 unsigned n, int64_t now_us)
+{
+    uint32_t now_mid = dc_rtp_stats_ntp_mid(ntp_from_unix_us(now_us + r->wallclock_offset_us));
+    for (unsigned i = 0; i < n; i++) {
+        unsigned src, kind;
+        if (!find_output(r, site, b[i].ssrc, &src, &kind))
+            continue;
+        router_out *o = router_output(r, site, src, kind);
+        o->have_rr = true;
+        o->rr_fraction = b[i].fraction_lost;
+        o->rr_lost = b[i].cumulative_lost < 0 ? 0 : b[i].cumulative_lost;
+        o->rr_jitter = b[i].jitter;
+        int64_t rtt = dc_rtp_stats_rtt_us(now_mid, b[i].lsr, b[i].dlsr);
+        if (rtt >= 0 && rtt < 10000000)
+            r->sites[site].rtt_us = rtt;
     }
-    /* REMB and other application feedback: not used yet. */
+}
+
+static void handle_rr(dc_router *r, unsigned site, const dc_rtcp_packet *p, int64_t now_us)
+{
+    dc_rtcp_rr rr;
+    if (dc_rtcp_rr_parse(p->data, p->len, &rr) < 0) {
+        r->stats.malformed++;
+        return;
+    }
+    handle_report_blocks(r, site, rr.reports, rr.report_count, now_us);
 }
 
 static void handle_sr(dc_router *r, unsigned site, const dc_rtcp_packet *p, int64_t now_us)
@@ -297,6 +487,7 @@ static void handle_sr(dc_router *r, unsigned site, const dc_rtcp_packet *p, int6
         return;
     }
     r->stats.sr_in++;
+    handle_report_blocks(r, site, sr.reports, sr.report_count, now_us);
     for (unsigned k = 0; k < DC_ROUTER_KINDS; k++) {
         router_in *in = &r->sites[site].in[k];
         if (in->ssrc != 0 && in->ssrc == sr.ssrc) {
@@ -332,6 +523,9 @@ void dc_router_receive_rtcp(dc_router *r, unsigned site, const uint8_t *buf, siz
         case DC_RTCP_PT_SR:
             handle_sr(r, site, &p, now_us);
             break;
+        case DC_RTCP_PT_RR:
+            handle_rr(r, site, &p, now_us);
+            break;
         case DC_RTCP_PT_RTPFB:
             if (p.count == DC_RTCP_FB_FMT_NACK)
                 handle_nack(r, site, &p, now_us);
@@ -340,7 +534,7 @@ void dc_router_receive_rtcp(dc_router *r, unsigned site, const uint8_t *buf, siz
             handle_psfb(r, site, &p, now_us);
             break;
         default:
-            break; /* RR, SDES, BYE, XR: nothing to do yet */
+            break; /* SDES, BYE, XR: nothing to do */
         }
     }
 }
@@ -358,6 +552,8 @@ void dc_router_handle_timeout(dc_router *r, int64_t now_us)
             s->next_rtcp_us = now_us + ROUTER_RTCP_INTERVAL_US;
         }
         keyframe_service(r, i, now_us);
+        if (s->has_params)
+            nack_service(r, i, now_us);
     }
 }
 
@@ -375,6 +571,8 @@ int64_t dc_router_next_timeout(const dc_router *r)
         const router_in *in = &s->in[DC_ROUTER_VIDEO];
         if (!s->has_params || in->ssrc == 0)
             continue;
+        if (in->nack_next_us < next)
+            next = in->nack_next_us;
         if (in->kf_awaiting && in->kf_sent_us + ROUTER_KF_RETRY_US < next)
             next = in->kf_sent_us + ROUTER_KF_RETRY_US;
         if (in->kf_pending) {

@@ -73,8 +73,15 @@ dc_router *dc_router_new(unsigned n_sites, uint64_t seed, int64_t wallclock_offs
             dc_rewrite_init(&s->out[j].rw);
         }
         s->next_rtcp_us = INT64_MAX;
-        for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
+        for (unsigned k = 0; k < DC_ROUTER_KINDS; k++) {
             dc_rtp_stats_init(&s->in[k].rs, 0);
+            dc_rtp_stats_rate_init(&s->in[k].frame_rate);
+            s->in[k].nack_next_us = INT64_MAX;
+            s->in[k].remb_bps = ROUTER_REMB_MAX_BPS;
+        }
+        for (unsigned j = 0; j < n_sites * DC_ROUTER_KINDS; j++)
+            dc_rtp_stats_rate_init(&s->out[j].rate);
+        s->rtt_us = -1;
     }
     return r;
 }
@@ -124,6 +131,9 @@ static void in_new_epoch(router_in *in, uint32_t ssrc, int64_t now_us)
     if (in->hist)
         dc_nack_history_clear(in->hist);
     in->hist_started = false;
+    in->n_miss = 0;
+    in->nack_next_us = INT64_MAX;
+    in->q_mark = (dc_rtp_stats_mark){0};
 }
 
 int dc_router_site_start(dc_router *r, unsigned site, int64_t now_us)
@@ -335,6 +345,8 @@ static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsign
     size_t len = (size_t)n;
     router_out *o = router_output(r, receiver, source, kind);
     o->packets++;
+    o->bytes += len;
+    dc_rtp_stats_rate_add(&o->rate, len, now_us);
     o->octets += (uint32_t)v->payload_len;
     r->stats.rtp_out++;
     r->stats.rtp_out_bytes += len;
@@ -375,13 +387,31 @@ void dc_router_receive_rtp(dc_router *r, unsigned site, const uint8_t *buf, size
             return;
         }
         vp8 = &d;
+        if (d.start_of_frame)
+            dc_rtp_stats_rate_add(&in->frame_rate, 1, now_us);
+        if (d.start_of_frame)
+            in->frames++;
         if (d.keyframe) {
+            dc_vp8_size sz;
             r->stats.keyframes_in++;
+            in->keyframes++;
+            if (in->last_kf_us != 0)
+                in->kf_interval_us = now_us - in->last_kf_us;
+            in->last_kf_us = now_us;
+            if (dc_vp8_keyframe_size(v.payload + d.header_len, v.payload_len - d.header_len, &sz) ==
+                0) {
+                in->width = sz.width;
+                in->height = sz.height;
+            }
             router_keyframe_seen(r, site);
         }
     }
     in->rs.clock_rate = m->clock_rate;
-    dc_rtp_stats_receive(&in->rs, v.ssrc, v.seq, v.timestamp, len, now_us);
+    int64_t prev_max = in->rs.max_ext;
+    dc_rtp_stats_result res =
+        dc_rtp_stats_receive(&in->rs, v.ssrc, v.seq, v.timestamp, len, now_us);
+    if (kind == DC_ROUTER_VIDEO && m->fb_nack)
+        router_nack_track(r, site, res, prev_max, v.seq, now_us);
     /* Keep it for receivers' NACKs as received; a late packet is not put (the
      * history takes packets in order only). */
     if (in->hist && (!in->hist_started || dc_seq_newer(v.seq, in->hist_last)) &&

@@ -83,6 +83,8 @@ typedef struct {
     uint64_t nack_in;          /* sequence numbers asked for */
     uint64_t nack_resent;      /* answered from history */
     uint64_t nack_missed;      /* too old, unknown or over budget */
+    uint64_t nack_out;         /* sequence numbers asked of senders */
+    uint64_t remb_out;         /* REMBs sent to senders */
     uint64_t keyframe_req_in;  /* PLI + FIR from receivers */
     uint64_t keyframe_req_out; /* PLI + FIR sent upstream */
     uint64_t keyframes_in;

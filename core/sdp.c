@@ -1338,16 +1338,19 @@ dc_sdp *dc_sdp_offer_new(const dc_sdp_offer_desc *d)
             dc_sdp_media_add_extmap(m, 1, DC_SDP_EXT_AUDIO_LEVEL);
         if (d->abs_send_time)
             dc_sdp_media_add_extmap(m, 2, DC_SDP_EXT_ABS_SEND_TIME);
-        dc_sdp_media_add_extmap(m, 3, DC_SDP_EXT_TRANSPORT_CC);
+        if (!d->no_transport_cc)
+            dc_sdp_media_add_extmap(m, 3, DC_SDP_EXT_TRANSPORT_CC);
         dc_sdp_media_add_extmap(m, 4, DC_SDP_EXT_MID);
         if (audio) {
             dc_sdp_codec *c =
                 dc_sdp_media_add_codec(m, 111, "opus", 48000, 2, "minptime=10;useinbandfec=1");
-            dc_sdp_codec_add_fb(c, "transport-cc");
+            if (!d->no_transport_cc)
+                dc_sdp_codec_add_fb(c, "transport-cc");
         } else {
             dc_sdp_codec *c = dc_sdp_media_add_codec(m, 96, "VP8", 90000, 0, NULL);
             for (size_t k = 0; k < G_N_ELEMENTS(video_fb); k++)
-                dc_sdp_codec_add_fb(c, video_fb[k]);
+                if (!d->no_transport_cc || strcmp(video_fb[k], "transport-cc") != 0)
+                    dc_sdp_codec_add_fb(c, video_fb[k]);
         }
         if (om->msid_stream) {
             m->msid_stream = g_strdup(om->msid_stream);

@@ -285,6 +285,7 @@ typedef struct {
     const char *fp_hex;
     bool abs_send_time;      /* also offer extmap 2 abs-send-time */
     bool extmap_allow_mixed; /* write a=extmap-allow-mixed */
+    bool no_transport_cc;    /* omit transport-cc feedback and its extmap */
     const dc_sdp_offer_media *media;
     size_t n_media;
 } dc_sdp_offer_desc;
@@ -293,7 +294,8 @@ typedef struct {
  * every mid in one BUNDLE group, "WMS *"; audio Opus/48000/2 pt 111
  * "minptime=10;useinbandfec=1" with transport-cc feedback; video VP8/90000
  * pt 96 with goog-remb, transport-cc, ccm fir, nack, nack pli; extmaps
- * 1 ssrc-audio-level (audio only), 2 abs-send-time (if asked), 3 transport-wide-cc,
+ * 1 ssrc-audio-level (audio only), 2 abs-send-time (if asked), 3 transport-wide-cc
+ * (transport-cc feedback and extmap 3 left out with no_transport_cc),
  * 4 sdes:mid. Strings are copied. Returns a new session (caller frees). */
 dc_sdp *dc_sdp_offer_new(const dc_sdp_offer_desc *d);
 

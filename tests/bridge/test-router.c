@@ -49,6 +49,7 @@ static void mline(dc_router_mline *m, bool video, const char *mid, uint8_t mid_i
         .fb_nack = video,
         .fb_pli = video,
         .fb_fir = video,
+        .fb_remb = video,
     };
     m->ext_id[DC_ROUTER_EXT_MID] = mid_id;
     m->ext_id[DC_ROUTER_EXT_AUDIO_LEVEL] = video ? 0 : level_id;
@@ -382,6 +383,64 @@ static void test_nack_across_reconnect(fixture *f, gconstpointer data)
     }
 }
 
+/* The NACKs the sender of site 0 gets. */
+static unsigned nacks_to(fixture *f, unsigned site, uint16_t *seqs, size_t cap)
+{
+    unsigned n = 0;
+    for (guint i = 0; i < f->sent->len; i++) {
+        const sent_pkt *p = &g_array_index(f->sent, sent_pkt, i);
+        gsize len;
+        const uint8_t *d = g_bytes_get_data(p->data, &len);
+        dc_rtcp_fb_nack nack;
+        if (p->site != site || !p->is_rtcp || dc_rtcp_fb_nack_parse(d, len, &nack) < 0)
+            continue;
+        int k = dc_rtcp_fb_nack_expand(&nack, seqs + n, cap - n);
+        g_assert_cmpint(k, >, 0);
+        n += (unsigned)k;
+    }
+    return n;
+}
+
+/* A gap on a sender's video is NACKed after the reorder wait, retried every
+ * 40 ms (no RTT known) for what is still missing, 10 tries at most. */
+static void test_nack_to_sender(fixture *f, gconstpointer data)
+{
+    for (size_t a = 0; a < G_N_ELEMENTS(starts); a++) {
+        start_site(f, 0);
+        clear_sent(f);
+        uint16_t s0 = starts[a];
+        static const int order[] = {0, 1, 2, 5, 6};
+        for (size_t i = 0; i < G_N_ELEMENTS(order); i++)
+            send_rtp(f, 0, true, 0x77770000u + (uint32_t)a, (uint16_t)(s0 + order[i]),
+                     3000u * (uint32_t)order[i], (uint16_t)order[i]);
+        g_assert_cmpint(dc_router_next_timeout(f->r), <=, f->now + 10000);
+        f->now += 10000;
+        dc_router_handle_timeout(f->r, f->now);
+        uint16_t seqs[64];
+        g_assert_cmpuint(nacks_to(f, 0, seqs, 64), ==, 2);
+        g_assert_cmpuint(seqs[0], ==, (uint16_t)(s0 + 3));
+        g_assert_cmpuint(seqs[1], ==, (uint16_t)(s0 + 4));
+        /* 3 arrives (retransmitted); 4 is asked again 40 ms later. */
+        send_rtp(f, 0, true, 0x77770000u + (uint32_t)a, (uint16_t)(s0 + 3), 9000, 3);
+        clear_sent(f);
+        f->now += 40000;
+        dc_router_handle_timeout(f->r, f->now);
+        g_assert_cmpuint(nacks_to(f, 0, seqs, 64), ==, 1);
+        g_assert_cmpuint(seqs[0], ==, (uint16_t)(s0 + 4));
+        unsigned total = 2;
+        for (int i = 0; i < 20; i++) {
+            clear_sent(f);
+            f->now += 40000;
+            dc_router_handle_timeout(f->r, f->now);
+            total += nacks_to(f, 0, seqs, 64);
+        }
+        g_assert_cmpuint(total, ==, 2 + 8); /* 4 asked 10 times in all, 3 once */
+    }
+    dc_router_stats st;
+    dc_router_get_stats(f->r, &st);
+    g_assert_cmpuint(st.nack_out, ==, 3 * 11);
+}
+
 static size_t make_pli(uint8_t *buf, size_t cap, fixture *f, unsigned receiver, unsigned src)
 {
     int n = dc_rtcp_fb_pli_build(buf, cap, 0x6666,
@@ -546,6 +605,7 @@ int main(int argc, char **argv)
     ADD("/router/reconnect-continuity", test_reconnect_continuity);
     ADD("/router/nack-from-history", test_nack_from_history);
     ADD("/router/nack-across-reconnect", test_nack_across_reconnect);
+    ADD("/router/nack-to-sender", test_nack_to_sender);
     ADD("/router/pli-merged", test_pli_merged);
     ADD("/router/sr-rr", test_sr_rr);
     ADD("/router/malformed-dropped", test_malformed_dropped);
