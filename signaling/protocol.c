@@ -238,10 +238,13 @@ static bool parse_bridge(JsonObject *o, dc_bridge_msg *msg, dc_protocol_error *e
         msg->type = DC_BRIDGE_STATS;
         return true;
     }
+    /* "session" should be on every endpoint op (docs/control.md) but is
+     * optional here: without it a message goes to the site's current
+     * session, which loses the protection against stale messages. */
     bool is_error = strcmp(op, "error") == 0;
     if (!get_str(o, "meeting", !is_error, 1, 64, &msg->meeting, err) ||
         !get_str(o, "endpoint", !is_error, 1, 64, &msg->endpoint, err) ||
-        !get_str(o, "session", !is_error, 1, 128, &msg->session, err)) {
+        !get_str(o, "session", false, 1, 128, &msg->session, err)) {
         return false;
     }
     if (is_error) {

@@ -76,7 +76,7 @@ typedef struct {
     char *bridge;        /* hello */
     char *meeting;       /* all but hello and stats (optional in error) */
     char *endpoint;      /* offer, candidate, endpoint.state (optional in error) */
-    char *session;       /* offer, candidate, endpoint.state (optional in error) */
+    char *session;       /* NULL when the bridge left it out */
     char *sdp;           /* offer */
     JsonNode *streams;   /* offer: validated array, owned */
     dc_candidate cand;   /* candidate */

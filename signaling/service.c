@@ -51,23 +51,18 @@ static void bridge_remove(dc_service *svc, const char *site)
     }
     g_autofree char *json =
         dc_protocol_endpoint_json("endpoint.remove", svc->cfg->meeting_id, site, session);
-    if (dc_bridge_link_send(svc->link, json)) {
-        g_hash_table_remove(svc->bridge_has, site);
-    }
+    dc_bridge_link_send(svc->link, json);
+    g_hash_table_remove(svc->bridge_has, site);
 }
 
-/* Makes the bridge's endpoints match the roster: removes every endpoint whose
- * session is no longer current, adds every present site it lacks. */
-static void bridge_reconcile(dc_service *svc)
+/* Adds every present site. Called once per hello: the bridge holds no
+ * endpoint of this meeting on a new link (docs/control.md, section 3). */
+static void bridge_add_all(dc_service *svc)
 {
+    g_hash_table_remove_all(svc->bridge_has);
     for (size_t i = 0; i < dc_roster_size(svc->roster); i++) {
         dc_roster_entry e = dc_roster_entry_at(svc->roster, i);
-        const char *has = g_hash_table_lookup(svc->bridge_has, e.site->id);
-        if (has && g_strcmp0(has, e.session) != 0) {
-            bridge_remove(svc, e.site->id);
-            has = NULL;
-        }
-        if (!has && e.session) {
+        if (e.session) {
             bridge_add(svc, e.site->id, e.session);
         }
     }
@@ -92,11 +87,12 @@ static void broadcast_roster(dc_service *svc)
     broadcast(svc, json);
 }
 
-/* The joined connection of @site if @session is its current session. */
+/* The joined connection of @site if @session is its current session (any
+ * session when @session is NULL: a bridge that does not echo sessions). */
 static dc_session *current(dc_service *svc, const char *site, const char *session)
 {
     dc_session *s = site ? g_hash_table_lookup(svc->by_site, site) : NULL;
-    return s && g_strcmp0(dc_session_id(s), session) == 0 ? s : NULL;
+    return s && (!session || g_strcmp0(dc_session_id(s), session) == 0) ? s : NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -222,21 +218,25 @@ static void on_bridge_ready(void *user, const char *bridge_id)
     if (svc->bridge_id && strcmp(svc->bridge_id, bridge_id) != 0) {
         g_warning("bridge restarted (instance %s → %s): rebuilding the meeting", svc->bridge_id,
                   bridge_id);
-        g_hash_table_remove_all(svc->bridge_has);
-        if (dc_roster_reset_states(svc->roster)) {
-            broadcast_roster(svc);
-        }
+    } else if (svc->bridge_id) {
+        g_message("control link back to the same bridge instance: rebuilding the meeting");
     }
     g_free(svc->bridge_id);
     svc->bridge_id = g_strdup(bridge_id);
-    bridge_reconcile(svc);
+    bridge_add_all(svc);
 }
 
+/* The bridge drops a meeting's endpoints when its control link closes: no
+ * media until the link is back and every site has answered a new offer. */
 static void on_bridge_down(void *user)
 {
     dc_service *svc = user;
+    g_hash_table_remove_all(svc->bridge_has);
     g_autofree char *json = dc_protocol_simple_json("bridge-restarting");
     broadcast(svc, json);
+    if (dc_roster_reset_states(svc->roster)) {
+        broadcast_roster(svc);
+    }
 }
 
 static void on_bridge_message(void *user, const dc_bridge_msg *m)

@@ -123,7 +123,10 @@ static void test_bridge_messages(void)
         {"{\"op\":\"endpoint.state\",\"meeting\":\"m\",\"endpoint\":\"e\",\"session\":\"s\","
          "\"state\":\"dancing\"}",
          "state"},
-        {"{\"op\":\"candidate\",\"meeting\":\"m\",\"endpoint\":\"e\"}", "session"},
+        {"{\"op\":\"candidate\",\"meeting\":\"m\",\"endpoint\":\"e\"}", "candidate"},
+        {"{\"op\":\"candidate\",\"meeting\":\"m\",\"endpoint\":\"e\",\"session\":7,"
+         "\"candidate\":\"\"}",
+         "session"},
         {"{\"op\":\"teleport\",\"meeting\":\"m\",\"endpoint\":\"e\",\"session\":\"s\"}", "op"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
