@@ -161,7 +161,7 @@ function onMessage(sig, msg) {
       break;
     case 'bridge-restarting':
       app.call?.reset();
-      meeting.status('Máy chủ truyền hình đang khởi động lại…', 'warn');
+      render();
       break;
     case 'replaced':
       stop('replaced');
@@ -294,14 +294,21 @@ function pollLevels() {
   for (const [site, st] of Object.entries(app.rawStats)) {
     if (!levels.has(site) && typeof st.audioLevel === 'number') levels.set(site, st.audioLevel);
   }
+  // Smoothed levels; a site speaks when it is above the floor and close to
+  // the loudest (so a hum or a far talker does not light every tile).
   let loudest = null;
   for (const [site, level] of levels) {
-    app.levels.set(site, level);
-    if (level >= SPEAKING_LEVEL) {
+    const smooth = 0.5 * (app.levels.get(site) ?? 0) + 0.5 * level;
+    app.levels.set(site, smooth);
+    if (!loudest || smooth > app.levels.get(loudest)) loudest = site;
+  }
+  const top = loudest ? app.levels.get(loudest) : 0;
+  for (const [site, smooth] of app.levels) {
+    if (smooth >= SPEAKING_LEVEL && smooth >= 0.5 * top) {
       app.speakingUntil.set(site, now + SPEAKING_HOLD_MS);
-      if (!loudest || level > levels.get(loudest)) loudest = site;
     }
   }
+  if (top < SPEAKING_LEVEL) loudest = null;
   if (loudest && siteEntry(loudest)?.role !== 'chair') app.stageSpeaker = loudest;
   render();
 }
@@ -366,7 +373,9 @@ function renderStatus() {
   const n = app.roster.filter((e) => e.present).length;
   const total = app.roster.length;
   const cs = app.call?.connectionState() || 'closed';
-  if (!app.call?.pc) {
+  if (app.call?.restarting && cs !== 'connected') {
+    meeting.status(`Máy chủ truyền hình đang khởi động lại… · ${n}/${total} điểm cầu`, 'warn');
+  } else if (!app.call?.pc) {
     meeting.status(`Đang chờ máy chủ truyền hình… · ${n}/${total} điểm cầu`, 'warn');
   } else if (cs === 'connected') {
     const rtt = app.transport?.rtt;

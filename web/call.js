@@ -26,6 +26,12 @@ export function parseSections(sdp) {
   return out;
 }
 
+/** The session-level or first a=fingerprint value of an SDP, or null. */
+function fingerprint(sdp) {
+  const m = /^a=fingerprint:(.+)$/m.exec(sdp);
+  return m ? m[1].trim() : null;
+}
+
 export class Call {
   /**
    * @param {object} o
@@ -77,9 +83,21 @@ export class Call {
     return pc;
   }
 
-  /** Handles {"type":"offer","sdp","streams"}: answers it. */
+  /** Handles {"type":"offer","sdp","streams"}: answers it. An offer still
+   * waiting behind another when a newer one arrives is dropped (the newer
+   * one replaces it). An offer for a new transport (after
+   * bridge-restarting, or from a bridge with a new DTLS fingerprint) gets a
+   * new RTCPeerConnection. */
   offer(msg) {
+    this.latestOffer = msg;
     return this.enqueue(async () => {
+      if (msg !== this.latestOffer) return;
+      const fp = fingerprint(msg.sdp);
+      if (this.pc && (this.restarting || (this.fingerprint && fp && fp !== this.fingerprint))) {
+        this.closePc();
+      }
+      this.restarting = false;
+      this.fingerprint = fp;
       if (!this.pc) {
         this.pc = this.makePc();
         this.offers = 0;
@@ -135,11 +153,13 @@ export class Call {
     });
   }
 
-  /** The bridge restarted: this connection is gone; the next offer makes a
-   * new one. */
+  /** The link to the bridge dropped ("bridge-restarting"). If the bridge
+   * process restarted, the next offer is for a new transport and gets a new
+   * RTCPeerConnection; if it did not, no offer comes and the media, which
+   * never stopped, stays on this one. */
   reset() {
     return this.enqueue(async () => {
-      this.closePc();
+      this.restarting = true;
       this.changed();
     });
   }
@@ -150,6 +170,7 @@ export class Call {
       this.pc = null;
     }
     this.streams = new Map();
+    this.fingerprint = null;
   }
 
   close() {

@@ -324,6 +324,7 @@ export class MeetingView {
       ? ''
       : 'Chưa có điểm cầu nào khác trong hội nghị.';
     grid.dataset.count = String(want.length);
+    grid.dataset.size = want.length <= 3 ? 'few' : want.length <= 6 ? 'some' : 'many';
     const absent = m.roster.filter((e) => !e.present && e.id !== m.self);
     $('absent-line').textContent = absent.length
       ? `Chưa tham gia (${absent.length}): ${absent.map((e) => e.name).join(', ')}`
