@@ -274,7 +274,7 @@ static void on_bridge_message(void *user, const dc_bridge_msg *m)
         break;
     case DC_BRIDGE_STATE:
         g_message("site=%s media %s", m->endpoint, m->state_name);
-        if (dc_roster_set_state(svc->roster, m->endpoint, m->session, m->state)) {
+        if (dc_roster_set_state(svc->roster, m->endpoint, dc_session_id(s), m->state)) {
             broadcast_roster(svc);
         }
         return;

@@ -672,6 +672,12 @@ static void test_offer_relay(fixture *f, gconstpointer data)
                    "\"sdp\":\"v=0 no session\",\"streams\":[]}");
     g_autoptr(JsonObject) o2 = site_take(chair, "offer");
     g_assert_cmpstr(str_of(o2, "sdp"), ==, "v=0 no session");
+    run_for(QUIET_MS);
+    inbox_clear(&chair->in);
+    bridge_send(f, "{\"op\":\"endpoint.state\",\"meeting\":\"hatinh-test\",\"endpoint\":"
+                   "\"tinh\",\"state\":\"connected\"}");
+    g_autoptr(JsonObject) r = site_take(chair, "roster");
+    assert_present(r, "tinh", TRUE, "connected");
 }
 
 static void test_answer_candidate_relay(fixture *f, gconstpointer data)
