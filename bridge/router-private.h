@@ -6,6 +6,7 @@
 #include "bridge/rewrite.h"
 #include "bridge/router.h"
 #include "core/nack-history.h"
+#include "core/quality.h"
 #include "core/rtp-stats.h"
 #include "core/rtp.h"
 #include "core/vp8.h"
@@ -129,7 +130,8 @@ typedef struct {
     bool has_params;
     uint32_t fb_ssrc;
     int64_t next_rtcp_us;
-    int64_t rtt_us; /* from its RRs' LSR/DLSR; -1 unknown */
+    int64_t rtt_us;               /* from its RRs' LSR/DLSR; -1 unknown */
+    dc_quality q_up, q_down, q_r; /* smoothed scores and audio R */
     dc_router_site_params params;
     router_in in[DC_ROUTER_KINDS];
     router_out *out; /* [source * DC_ROUTER_KINDS + kind], n_sites * 2 */
@@ -158,6 +160,11 @@ static inline router_out *router_output(dc_router *r, unsigned receiver, unsigne
  * when it does not fit. */
 int router_build_out(dc_router *r, unsigned receiver, unsigned source, unsigned kind,
                      const dc_rtp_view *v, const dc_vp8_descriptor *vp8, int64_t now_us);
+
+/* router-stats.c */
+
+/* Once per RTCP interval of site: updates its smoothed scores. */
+void router_quality_update(dc_router *r, unsigned site, int64_t now_us);
 
 /* router-rtcp.c */
 

@@ -89,6 +89,7 @@ static void send_reports(dc_router *r, unsigned site, int64_t now_us)
 
     for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
         s->in[k].loss_1s = dc_rtp_stats_loss_since(&s->in[k].rs, &s->in[k].q_mark);
+    router_quality_update(r, site, now_us);
 
     dc_rtcp_rr rr = {.ssrc = s->fb_ssrc};
     for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)

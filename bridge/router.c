@@ -82,6 +82,9 @@ dc_router *dc_router_new(unsigned n_sites, uint64_t seed, int64_t wallclock_offs
         for (unsigned j = 0; j < n_sites * DC_ROUTER_KINDS; j++)
             dc_rtp_stats_rate_init(&s->out[j].rate);
         s->rtt_us = -1;
+        dc_quality_init(&s->q_up);
+        dc_quality_init(&s->q_down);
+        dc_quality_init(&s->q_r);
     }
     return r;
 }

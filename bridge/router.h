@@ -155,5 +155,40 @@ void dc_router_handle_timeout(dc_router *r, int64_t now_us);
  * INT64_MAX when there is none. */
 int64_t dc_router_next_timeout(const dc_router *r);
 
+/* One direction and medium of a site's link. "up" is site -> bridge (what
+ * the bridge receives from it), "down" bridge -> site (everything the
+ * bridge sends it of that medium, all sources together). */
+typedef struct {
+    uint64_t packets, bytes;          /* since the router began (never reset) */
+    uint64_t bitrate_1s, bitrate_10s; /* bits per second */
+    double loss;                      /* 0..1 in the last RTCP interval; up: gaps; down: the worst
+                                         fraction lost in the site's reports about our streams */
+    uint64_t lost;            /* up: this session; down: sum of the reports' cumulative lost */
+    double jitter_ms;         /* up: RFC 3550 jitter; down: the largest reported */
+    uint64_t nacks;           /* numbers asked for: up by us of the site, down by the site of us */
+    uint64_t retransmissions; /* up: missing packets that came later; down: resent */
+    uint64_t pli, fir;        /* keyframe requests: up we sent it, down it sent us */
+    /* Video it sends, as we forward it (up only). */
+    double fps;
+    unsigned width, height;
+    double keyframe_interval_s; /* between the last two keyframes; 0 unknown */
+    uint64_t keyframes;
+    uint64_t remb_bps; /* up video: the bitrate we last told it (REMB); 0 none */
+} dc_router_medium_stats;
+
+typedef struct {
+    bool active;    /* the site is up */
+    int64_t rtt_us; /* from its reports' LSR/DLSR; -1 unknown */
+    dc_router_medium_stats up[DC_ROUTER_KINDS], down[DC_ROUTER_KINDS];
+    bool have_score;
+    double score_up, score_down; /* smoothed 0..100 (core/quality) */
+    int level;                   /* dc_quality_level of the lower of the two */
+    double mos;                  /* audio, the worse direction; 0 unknown */
+} dc_router_site_stats;
+
+/* Fills *out with site's link statistics at now_us. Returns 0 or -EINVAL. */
+int dc_router_get_site_stats(const dc_router *r, unsigned site, int64_t now_us,
+                             dc_router_site_stats *out);
+
 /* A snapshot of the counters. */
 void dc_router_get_stats(const dc_router *r, dc_router_stats *out);

@@ -1,6 +1,7 @@
 /* Unit tests for bridge/router: the sans-IO forwarding core driven with a
  * hand-advanced clock and synthetic RTP/RTCP built with core/. */
 #include <glib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "bridge/router.h"
@@ -571,6 +572,96 @@ static void test_sr_rr(fixture *f, gconstpointer data)
     g_assert_cmpint(dc_router_next_timeout(f->r), <=, f->now + 1000000);
 }
 
+/* Per-site link statistics: up loss from gaps, down loss and RTT from the
+ * receiver's RR about our SR, rates, video frame rate and size, and a score
+ * that falls with loss. */
+static void test_site_stats(fixture *f, gconstpointer data)
+{
+    /* Site 0: audio every 20 ms with every 20th lost (5 %), video 25 fps
+     * with a keyframe first; 3 s, timers run as they come due. */
+    uint16_t pic = 0;
+    for (int i = 0; i < 150; i++) {
+        if (i % 20 != 7)
+            send_rtp(f, 0, false, 0xa0a0, (uint16_t)(65500 + i), 960u * (uint32_t)i, 0);
+        if (i % 2 == 0) {
+            uint8_t buf[256];
+            size_t len = make_rtp(buf, sizeof buf, true, 0xb0b0, (uint16_t)(100 + pic), 3600u * pic,
+                                  pic, i == 0);
+            dc_router_receive_rtp(f->r, 0, buf, len, f->now);
+            pic++;
+        }
+        f->now += 20000;
+        while (dc_router_next_timeout(f->r) <= f->now)
+            dc_router_handle_timeout(f->r, dc_router_next_timeout(f->r));
+    }
+    dc_router_site_stats st;
+    g_assert_cmpint(dc_router_get_site_stats(f->r, 0, f->now, &st), ==, 0);
+    g_assert_true(st.active);
+    const dc_router_medium_stats *a = &st.up[DC_ROUTER_AUDIO], *v = &st.up[DC_ROUTER_VIDEO];
+    g_assert_cmpuint(a->packets, ==, 150 - 8);
+    g_assert_cmpuint(a->lost, ==, 8);
+    g_assert_cmpfloat(a->loss, >=, 0.03);
+    g_assert_cmpfloat(a->loss, <=, 0.07);
+    g_assert_cmpuint(a->bitrate_1s, >, 0);
+    g_assert_cmpuint(v->packets, ==, 75);
+    g_assert_cmpfloat(v->fps, ==, 25);
+    g_assert_cmpuint(v->width, ==, 320); /* the keyframe header in make_rtp */
+    g_assert_cmpuint(v->height, ==, 180);
+    g_assert_cmpuint(v->keyframes, ==, 1);
+    g_assert_cmpuint(v->remb_bps, >=, 100000);
+    g_assert_true(st.have_score);
+    g_assert_cmpfloat(st.score_up, <, 80); /* 5 % audio loss: good, not excellent */
+    g_assert_cmpfloat(st.score_up, >, 40);
+    g_assert_cmpfloat(st.mos, >, 2.5);
+    g_assert_cmpfloat(st.mos, <, 3.8);
+
+    /* Site 1 received it all; it reports 10 % loss on our audio output and
+     * echoes the SR 50 ms after it came, 30 ms of network later. */
+    dc_router_site_stats s1;
+    dc_router_get_site_stats(f->r, 1, f->now, &s1);
+    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].packets, ==, 142);
+    g_assert_cmpint(s1.rtt_us, ==, -1);
+    clear_sent(f);
+    f->now += 1000000;
+    dc_router_handle_timeout(f->r, f->now);
+    const sent_pkt *p = sent_to(f, 1, true, 0);
+    g_assert_nonnull(p);
+    gsize len;
+    const uint8_t *d = g_bytes_get_data(p->data, &len);
+    dc_rtcp_iter it;
+    dc_rtcp_packet pk;
+    dc_rtcp_sr sr = {0};
+    uint32_t out_ssrc = dc_router_output_ssrc(f->r, 1, 0, DC_ROUTER_AUDIO);
+    dc_rtcp_iter_init(&it, d, len);
+    while (dc_rtcp_iter_next(&it, &pk) == 1)
+        if (dc_rtcp_sr_parse(pk.data, pk.len, &sr) == 0 && sr.ssrc == out_ssrc)
+            break;
+    g_assert_cmpuint(sr.ssrc, ==, out_ssrc);
+    f->now += 80000;
+    dc_rtcp_rr rr = {.ssrc = 0x4242, .report_count = 1};
+    rr.reports[0] = (dc_rtcp_report_block){
+        .ssrc = out_ssrc,
+        .fraction_lost = 26,
+        .cumulative_lost = 3,
+        .jitter = 480,
+        .lsr = (uint32_t)(sr.ntp_time >> 16),
+        .dlsr = 65536 * 50 / 1000,
+    };
+    uint8_t buf[128];
+    int n = dc_rtcp_rr_build(buf, sizeof buf, &rr);
+    g_assert_cmpint(n, >, 0);
+    dc_router_receive_rtcp(f->r, 1, buf, (size_t)n, f->now);
+    dc_router_get_site_stats(f->r, 1, f->now, &s1);
+    g_assert_cmpint(s1.rtt_us, >=, 29000);
+    g_assert_cmpint(s1.rtt_us, <=, 31000);
+    g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].loss, 26 / 256.0, 1e-9);
+    g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].jitter_ms, 10.0, 1e-9);
+    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].lost, ==, 3);
+    /* A site that never sent: no up score, and all counters zero. */
+    g_assert_cmpuint(s1.up[DC_ROUTER_AUDIO].packets, ==, 0);
+    g_assert_cmpint(dc_router_get_site_stats(f->r, N_SITES, f->now, &s1), ==, -EINVAL);
+}
+
 static void test_malformed_dropped(fixture *f, gconstpointer data)
 {
     static const uint8_t junk[][16] = {
@@ -609,5 +700,6 @@ int main(int argc, char **argv)
     ADD("/router/pli-merged", test_pli_merged);
     ADD("/router/sr-rr", test_sr_rr);
     ADD("/router/malformed-dropped", test_malformed_dropped);
+    ADD("/router/site-stats", test_site_stats);
     return g_test_run();
 }
