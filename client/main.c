@@ -71,14 +71,15 @@ int main(int argc, char **argv)
 {
     g_autofree char *signal_url = NULL, *site = NULL, *credential = NULL, *video = NULL;
     g_autofree char *audio = NULL, *size = NULL, *record = NULL, *report = NULL;
-    int duration = 0, fps = 30, bitrate = 0;
+    double duration = 0;
+    int fps = 30, bitrate = 0;
     gboolean status = FALSE;
     GOptionEntry entries[] = {
         {"signal", 0, 0, G_OPTION_ARG_STRING, &signal_url, "Signaling URL (ws://HOST:PORT/ws)",
          "URL"},
         {"site", 0, 0, G_OPTION_ARG_STRING, &site, "Site id", "ID"},
         {"credential", 0, 0, G_OPTION_ARG_STRING, &credential, "The site's credential", "C"},
-        {"duration", 0, 0, G_OPTION_ARG_INT, &duration,
+        {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
          "Leave after SEC seconds (0: run until "
          "SIGINT/SIGTERM)",
          "SEC"},
@@ -111,7 +112,7 @@ int main(int argc, char **argv)
         g_printerr("diemcau-client: --size wants WxH with even numbers, e.g. 320x180\n");
         return 1;
     }
-    if (fps < 1 || fps > 120 || duration < 0 || bitrate < 0) {
+    if (fps < 1 || fps > 120 || !(duration >= 0 && duration < 1e7) || bitrate < 0) {
         g_printerr("diemcau-client: --fps 1..120, --duration and --bitrate >= 0\n");
         return 1;
     }
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
     }
     guint sigint = g_unix_signal_add(SIGINT, on_end, &a);
     guint sigterm = g_unix_signal_add(SIGTERM, on_end, &a);
-    a.timer = duration > 0 ? g_timeout_add_seconds((guint)duration, on_duration, &a) : 0;
+    a.timer = duration > 0 ? g_timeout_add((guint)(duration * 1000), on_duration, &a) : 0;
     g_main_loop_run(a.loop);
     g_source_remove(sigint);
     g_source_remove(sigterm);

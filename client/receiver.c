@@ -26,6 +26,7 @@
 #define PCM_CAP 5760           /* 120 ms */
 #define UNWRAP_BASE 65536      /* what dc_seq_unwrap adds to the first value */
 #define NACK_BATCH 64
+#define TONE_EVERY 5 /* check the tone on one decoded packet in this many */
 
 typedef struct {
     bool started;
@@ -53,6 +54,7 @@ typedef struct {
     bool awaiting_first; /* announced, no picture since */
     bool rejoined;       /* announced again after being inactive */
     int64_t announced_us;
+    bool ever_announced;
     dc_receiver_site_stats s; /* counters; derived fields filled on demand */
     uint32_t lat_hist[LAT_BINS + 1];
     uint64_t lat_n;
@@ -277,8 +279,9 @@ int dc_receiver_configure(dc_receiver *r, const dc_receiver_stream_desc *descs, 
                 active = true;
         }
         if (active && !s->active) {
-            if (s->announced_us)
+            if (s->ever_announced)
                 s->rejoined = true;
+            s->ever_announced = true;
             s->announced_us = now_us;
             s->awaiting_first = true;
         }
@@ -511,12 +514,16 @@ static void push_audio(dc_receiver *r, stream *st, const dc_rtp_view *v)
         return;
     s->s.audio_packets_decoded++;
     s->iv_audio++;
-    dc_tone_result res;
-    int rc = dc_tone_detect(r->pcm, (size_t)n, 1, DC_AUDIO_RATE, &res);
-    if (rc == 0 && res.site_index == s->index)
-        s->s.audio_tone_ok++;
-    else if (rc == 0 || rc == -EBADMSG)
-        s->s.audio_tone_bad++;
+    /* The Goertzel bank is the costliest step of the audio path: 14 clients
+     * on a small machine check a sample of the packets. */
+    if (s->s.audio_packets_decoded % TONE_EVERY == 1) {
+        dc_tone_result res;
+        int rc = dc_tone_detect(r->pcm, (size_t)n, 1, DC_AUDIO_RATE, &res);
+        if (rc == 0 && res.site_index == s->index)
+            s->s.audio_tone_ok++;
+        else if (rc == 0 || rc == -EBADMSG)
+            s->s.audio_tone_bad++;
+    }
     audio_out(r, st, n);
 }
 
@@ -703,13 +710,14 @@ void dc_receiver_site_stats_at(const dc_receiver *r, size_t i, dc_receiver_site_
     out->site = s->id;
     out->index = s->index;
     out->active = s->active;
+    out->announced = s->ever_announced;
     out->latency_samples = s->lat_n;
     out->latency_p50_ms = percentile(s, 0.50);
     out->latency_p95_ms = percentile(s, 0.95);
     out->latency_max_ms = s->lat_n ? s->lat_max : -1;
     out->fps = s->active_us > 0 ? (double)s->frames_for_fps * 1e6 / (double)s->active_us : 0;
     uint64_t checked = s->s.audio_tone_ok + s->s.audio_tone_bad;
-    out->audio_identity_ok = s->s.audio_tone_ok >= 10 && s->s.audio_tone_ok * 10 >= checked * 8;
+    out->audio_identity_ok = s->s.audio_tone_ok >= 3 && s->s.audio_tone_ok * 10 >= checked * 8;
     out->counter_expected =
         s->counter_done +
         (s->have_counter ? (uint64_t)(s->s.counter_last - s->s.counter_first) + 1 : 0);

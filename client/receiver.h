@@ -57,6 +57,7 @@ typedef struct {
     const char *site; /* borrowed from the receiver */
     int index;        /* roster index, -1 when unknown */
     bool active;      /* announced in the latest offer */
+    bool announced;   /* announced in any offer so far */
     uint64_t video_packets, audio_packets;
     uint64_t video_frames_decoded;
     uint64_t video_identity_ok;

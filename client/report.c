@@ -1,6 +1,8 @@
 /* report: see report.h. */
 #include "client/report.h"
 
+#include <sys/resource.h>
+
 #include <json-glib/json-glib.h>
 
 static void add_int(JsonBuilder *b, const char *name, gint64 v)
@@ -105,6 +107,11 @@ char *dc_report_json(const dc_report_input *in)
     if (in->error)
         add_str(b, "error", in->error);
     add_double(b, "duration_s", in->duration_s);
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        add_double(b, "cpu_s",
+                   (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
     json_builder_set_member_name(b, "sent");
     json_builder_begin_object(b);
     dc_sender_stats zero = {0};
@@ -125,8 +132,8 @@ char *dc_report_json(const dc_report_input *in)
     for (size_t i = 0; i < n; i++) {
         dc_receiver_site_stats st;
         dc_receiver_site_stats_at(in->receiver, i, &st);
-        if (g_strcmp0(st.site, in->site) == 0 && st.video_packets + st.audio_packets == 0)
-            continue; /* ourselves, in the roster only */
+        if (!st.announced && st.video_packets + st.audio_packets == 0)
+            continue; /* in the roster only: never in the meeting with us */
         add_remote_site(b, &st);
     }
     json_builder_end_object(b);

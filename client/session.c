@@ -44,6 +44,7 @@ struct dc_session {
     guint status_id, reconnect_id;
     bool loopback;
     bool joined, refused, leaving, failed;
+    const char *final_state; /* the state when leaving (static string) */
     char *error;
     int site_index;
     char *bundle_mid;
@@ -61,6 +62,8 @@ static void link_start(dc_session *s);
 
 static const char *state_name(const dc_session *s)
 {
+    if (s->final_state)
+        return s->final_state;
     if (s->failed)
         return "failed";
     if (s->transport && dc_transport_get_state(s->transport) == DC_TRANSPORT_CONNECTED)
@@ -496,8 +499,10 @@ static void on_link_message(void *user, const char *type, JsonObject *msg)
         s->leaving = true;
         g_main_loop_quit(s->loop);
     } else if (strcmp(type, "bridge-restarting") == 0) {
-        g_message("%s: the bridge restarted; waiting for a new offer", s->site);
-        transport_teardown(s);
+        /* A new bridge process sends a new offer with new ICE credentials
+         * (handle_offer rebuilds the transport then); the same one keeps
+         * the media flowing. */
+        g_message("%s: the control link to the bridge is down; waiting", s->site);
     }
 }
 
@@ -634,6 +639,7 @@ void dc_session_leave(dc_session *s)
 {
     if (s->leaving && !s->link)
         return;
+    s->final_state = state_name(s);
     s->leaving = true;
     if (s->sender)
         dc_sender_stop(s->sender);
