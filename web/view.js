@@ -143,7 +143,8 @@ class Tile {
       <audio autoplay></audio>
       <div class="label"><span class="speaking" title="Đang phát biểu"></span>
         <span class="name"></span><span class="role"></span></div>
-      <div class="link"><span class="dot"></span><span class="link-text"></span></div>`;
+      <div class="link"><span class="dot"></span><span class="link-text"><span class="l-full"></span><span
+        class="l-short"></span><span class="l-tiny"></span></span></div>`;
     this.video = this.el.querySelector('video');
     this.audio = this.el.querySelector('audio');
     this.el.querySelector('.initials').textContent = initials(site.name);
@@ -177,10 +178,13 @@ class Tile {
     }
   }
 
-  update(entry, link, speaking, large) {
+  update(entry, link, speaking) {
     this.el.classList.toggle('speaking', speaking);
     this.el.dataset.link = link.level;
-    this.el.querySelector('.link-text').textContent = large ? link.text : link.short || link.text;
+    // Which one shows depends on the tile's size (style.css).
+    this.el.querySelector('.l-full').textContent = link.text;
+    this.el.querySelector('.l-short').textContent = link.short || link.text;
+    this.el.querySelector('.l-tiny').textContent = link.tiny || link.text;
     this.el.querySelector('.wait').textContent =
       entry.state === 'connected' ? 'Đang chờ hình ảnh…' : STATE_TEXT[entry.state] || '';
   }
@@ -206,7 +210,12 @@ export function describeLink(entry, st) {
   else if (st.lossPercent >= 1 || st.jitter > 0.05) level = 'fair';
   const prefix = level === 'good' ? '' : `${LINK_TEXT[level]} · `;
   const fpsLoss = parts.slice(st.width ? 1 : 0, st.width ? 3 : 2);
-  return { level, text: prefix + parts.join(' · '), short: prefix + fpsLoss.join(' · ') };
+  return {
+    level,
+    text: prefix + parts.join(' · '), // the stage and the roster
+    short: prefix + fpsLoss.join(' · '), // grid tiles
+    tiny: level === 'good' ? fpsLoss[0] : LINK_TEXT[level], // small grid tiles
+  };
 }
 
 export class MeetingView {
@@ -303,7 +312,7 @@ export class MeetingView {
       }
       const media = m.media.get(e.id) || {};
       t.setTracks(media.video?.track || null, media.audio?.track || null, blocked);
-      t.update(e, describeLink(e, m.stats[e.id]), m.speaking.has(e.id), e.id === m.stageSite);
+      t.update(e, describeLink(e, m.stats[e.id]), m.speaking.has(e.id));
       const parent = e.id === m.stageSite ? stage : grid;
       if (t.el.parentNode !== parent) {
         if (parent === stage) stage.prepend(t.el);
