@@ -487,7 +487,7 @@ static bool parse_conn(parser *p, const char *v)
 static bool parse_timing(parser *p, const char *v)
 {
     g_auto(GStrv) t = split_ws(v);
-    uint64_t x;
+    uint64_t x = 0;
     if (g_strv_length(t) != 2)
         return fail(p, DC_SDP_ERROR_SYNTAX, "bad t= line: expected '<start> <stop>'");
     return number(p, t[0], UINT64_MAX, &x, "bad t= line: start") &&
@@ -789,7 +789,7 @@ static bool a_ssrc_group(parser *p, const char *v)
         return fail(p, DC_SDP_ERROR_SYNTAX, "bad ssrc-group: expected '<semantics> <ssrc>...'");
     g_autofree uint32_t *ssrcs = g_new(uint32_t, n - 1);
     for (guint i = 1; i < n; i++) {
-        uint64_t x;
+        uint64_t x = 0;
         if (!number(p, t[i], UINT32_MAX, &x, "bad ssrc-group: ssrc"))
             return false;
         ssrcs[i - 1] = (uint32_t)x;
