@@ -53,6 +53,11 @@ static JsonBuilder *msg_begin(dc_meeting *m, const char *op, unsigned site)
     json_builder_add_string_value(b, m->id);
     json_builder_set_member_name(b, "endpoint");
     json_builder_add_string_value(b, m->site_ids[site]);
+    /* The signaling service drops messages of a replaced session. */
+    if (m->sites[site].session) {
+        json_builder_set_member_name(b, "session");
+        json_builder_add_string_value(b, m->sites[site].session);
+    }
     return b;
 }
 
