@@ -25,13 +25,15 @@ struct dc_control {
     unsigned next_worker;
 };
 
-typedef enum { CMD_ADD, CMD_ANSWER, CMD_CANDIDATE, CMD_REMOVE, CMD_FREE } cmd_op;
+typedef enum { CMD_ADD, CMD_ANSWER, CMD_CANDIDATE, CMD_REMOVE, CMD_FREE, CMD_STATS } cmd_op;
 
 typedef struct {
     cmd_op op;
     dc_meeting *meeting;
     char *site;
-    char *arg; /* session, sdp or candidate */
+    char *arg;   /* session, sdp or candidate */
+    bool has_id; /* stats: the request's "id" */
+    int64_t id;
 } cmd;
 
 static void cmd_free(gpointer data)
@@ -61,6 +63,9 @@ static gboolean cmd_run(gpointer data)
         break;
     case CMD_FREE:
         dc_meeting_free(c->meeting);
+        break;
+    case CMD_STATS:
+        dc_meeting_stats(c->meeting, c->has_id, c->id);
         break;
     }
     return G_SOURCE_REMOVE;
@@ -193,6 +198,40 @@ static const char *member_string(JsonObject *o, const char *name)
     return json_node_get_string(n);
 }
 
+/* stats: collected on the meeting's worker, which emits the reply like its
+ * other messages (to the connection driving the meeting: a stats request
+ * does not take the meeting over); for a meeting the bridge does not have,
+ * an empty reply at once. */
+static void handle_stats(dc_control *c, SoupWebsocketConnection *conn, JsonObject *o,
+                         const char *meeting)
+{
+    JsonNode *idn = json_object_get_member(o, "id");
+    bool has_id =
+        idn && JSON_NODE_HOLDS_VALUE(idn) && json_node_get_value_type(idn) == G_TYPE_INT64;
+    int64_t id = has_id ? json_node_get_int(idn) : 0;
+    ctrl_meeting *cm = g_hash_table_lookup(c->meetings, meeting);
+    if (cm) {
+        cmd *x = g_new0(cmd, 1);
+        x->op = CMD_STATS;
+        x->meeting = cm->meeting;
+        x->has_id = has_id;
+        x->id = id;
+        dc_workers_invoke(c->workers, cm->worker, cmd_run, x, cmd_free);
+        return;
+    }
+    g_autoptr(JsonBuilder) b = reply_begin("stats");
+    if (has_id) {
+        json_builder_set_member_name(b, "id");
+        json_builder_add_int_value(b, id);
+    }
+    json_builder_set_member_name(b, "meeting");
+    json_builder_add_string_value(b, meeting);
+    json_builder_set_member_name(b, "sites");
+    json_builder_begin_object(b);
+    json_builder_end_object(b);
+    send_json(conn, b);
+}
+
 static void handle_message(dc_control *c, SoupWebsocketConnection *conn, const char *text,
                            gsize len)
 {
@@ -223,6 +262,10 @@ static void handle_message(dc_control *c, SoupWebsocketConnection *conn, const c
         json_builder_set_member_name(b, "meeting");
         json_builder_add_string_value(b, meeting);
         send_json(conn, b);
+        return;
+    }
+    if (strcmp(op, "stats") == 0) {
+        handle_stats(c, conn, o, meeting);
         return;
     }
     if (!endpoint || !dc_config_find_site(c->config, endpoint)) {

@@ -333,3 +333,32 @@ void dc_endpoint_get_stats(const dc_endpoint *e, dc_endpoint_stats *out)
 {
     *out = e->stats;
 }
+
+/* "ip:port" of a candidate, IPv6 in brackets. */
+static void cand_address(const NiceCandidate *c, char *buf, size_t len)
+{
+    char ip[NICE_ADDRESS_STRING_LEN];
+    nice_address_to_string(&c->addr, ip);
+    bool v6 = strchr(ip, ':') != NULL;
+    g_snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", ip, nice_address_get_port(&c->addr));
+}
+
+bool dc_endpoint_get_selected_pair(dc_endpoint *e, dc_endpoint_pair *out)
+{
+    NiceCandidate *local = NULL, *remote = NULL;
+    memset(out, 0, sizeof *out);
+    if (!nice_agent_get_selected_pair(e->agent, e->stream, 1, &local, &remote) || !local || !remote)
+        return false;
+    cand_address(local, out->local, sizeof out->local);
+    cand_address(remote, out->remote, sizeof out->remote);
+    out->local_type = nice_candidate_type_to_string(local->type);
+    out->remote_type = nice_candidate_type_to_string(remote->type);
+    return true;
+}
+
+const char *dc_endpoint_dtls_state(const dc_endpoint *e)
+{
+    if (!e->dtls_started)
+        return "new";
+    return dc_dtls_state_name(dc_dtls_get_state(e->dtls));
+}

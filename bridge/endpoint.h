@@ -78,4 +78,21 @@ bool dc_endpoint_add_remote_candidate(dc_endpoint *e, const char *candidate, GEr
 void dc_endpoint_send(dc_endpoint *e, const uint8_t *buf, size_t len, bool is_rtcp);
 
 dc_endpoint_state dc_endpoint_get_state(const dc_endpoint *e);
+
+/* The selected ICE candidate pair: addresses as "ip:port" ("[ip6]:port")
+ * and candidate types ("host", "srflx", "prflx", "relay"; static strings). */
+typedef struct {
+    char local[64];
+    char remote[64];
+    const char *local_type;
+    const char *remote_type;
+} dc_endpoint_pair;
+
+/* Fills *out and returns true once ICE has selected a pair; false (and
+ * *out zeroed) before. */
+bool dc_endpoint_get_selected_pair(dc_endpoint *e, dc_endpoint_pair *out);
+
+/* The DTLS state name: "new" before the handshake starts, then core/dtls's
+ * dc_dtls_state_name() ("connecting", "connected", "failed", "closed"). */
+const char *dc_endpoint_dtls_state(const dc_endpoint *e);
 void dc_endpoint_get_stats(const dc_endpoint *e, dc_endpoint_stats *out);

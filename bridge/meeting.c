@@ -9,6 +9,7 @@
 #include "bridge/offer.h"
 #include "bridge/router.h"
 #include "bridge/timer.h"
+#include "core/quality.h"
 
 #define REOFFER_DEBOUNCE_US 200000
 #define STATS_LOG_INTERVAL_S 5
@@ -420,4 +421,153 @@ void dc_meeting_endpoint_remove(dc_meeting *m, const char *site)
     g_message("meeting %s site %s: removed", m->id, site);
     emit_state(m, (unsigned)i, "closed");
     schedule_reoffers(m, (unsigned)i);
+}
+
+/* ---- stats ---- */
+
+static void member_uint(JsonBuilder *b, const char *name, uint64_t v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, (gint64)MIN(v, (uint64_t)G_MAXINT64));
+}
+
+/* A double rounded to 3 decimals (so that JSON stays short). */
+static void member_double(JsonBuilder *b, const char *name, double v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_double_value(b, (double)(int64_t)(v * 1000 + (v < 0 ? -0.5 : 0.5)) / 1000);
+}
+
+static void member_rtt(JsonBuilder *b, int64_t rtt_us)
+{
+    json_builder_set_member_name(b, "rtt_ms");
+    if (rtt_us < 0)
+        json_builder_add_null_value(b);
+    else
+        json_builder_add_double_value(b, (double)(rtt_us / 100) / 10);
+}
+
+static void add_medium(JsonBuilder *b, const char *name, const dc_router_medium_stats *x,
+                       int64_t rtt_us, bool up_video)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    member_uint(b, "packets", x->packets);
+    member_uint(b, "bytes", x->bytes);
+    member_uint(b, "bitrate_1s", x->bitrate_1s);
+    member_uint(b, "bitrate_10s", x->bitrate_10s);
+    member_double(b, "loss", x->loss);
+    member_uint(b, "lost", x->lost);
+    member_double(b, "jitter_ms", x->jitter_ms);
+    member_rtt(b, rtt_us);
+    member_uint(b, "nacks", x->nacks);
+    member_uint(b, "retransmissions", x->retransmissions);
+    member_uint(b, "pli", x->pli);
+    member_uint(b, "fir", x->fir);
+    if (up_video) {
+        member_double(b, "fps", x->fps);
+        member_uint(b, "width", x->width);
+        member_uint(b, "height", x->height);
+        member_uint(b, "keyframes", x->keyframes);
+        member_double(b, "keyframe_interval_s", x->keyframe_interval_s);
+        member_uint(b, "remb_bps", x->remb_bps);
+    }
+    json_builder_end_object(b);
+}
+
+static void add_direction(JsonBuilder *b, const char *name, const dc_router_medium_stats *x,
+                          int64_t rtt_us, bool up)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    add_medium(b, "audio", &x[DC_ROUTER_AUDIO], rtt_us, false);
+    add_medium(b, "video", &x[DC_ROUTER_VIDEO], rtt_us, up);
+    json_builder_end_object(b);
+}
+
+static const char *site_state(const meeting_site *ms)
+{
+    if (!ms->ep)
+        return "absent";
+    switch (dc_endpoint_get_state(ms->ep)) {
+    case DC_ENDPOINT_CONNECTED:
+        return "connected";
+    case DC_ENDPOINT_FAILED:
+        return "failed";
+    default:
+        return "connecting";
+    }
+}
+
+static void add_site(JsonBuilder *b, dc_meeting *m, unsigned i, int64_t now_us)
+{
+    meeting_site *ms = &m->sites[i];
+    json_builder_set_member_name(b, m->site_ids[i]);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, site_state(ms));
+    if (!ms->ep) {
+        json_builder_end_object(b);
+        return;
+    }
+    dc_endpoint_pair pair;
+    json_builder_set_member_name(b, "ice");
+    if (dc_endpoint_get_selected_pair(ms->ep, &pair)) {
+        g_autofree char *type = g_strdup_printf("%s/%s", pair.local_type, pair.remote_type);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "local");
+        json_builder_add_string_value(b, pair.local);
+        json_builder_set_member_name(b, "remote");
+        json_builder_add_string_value(b, pair.remote);
+        json_builder_set_member_name(b, "type");
+        json_builder_add_string_value(b, type);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_set_member_name(b, "dtls");
+    json_builder_add_string_value(b, dc_endpoint_dtls_state(ms->ep));
+    dc_router_site_stats st;
+    dc_router_get_site_stats(m->router, i, now_us, &st);
+    member_rtt(b, st.rtt_us);
+    add_direction(b, "up", st.up, st.rtt_us, true);
+    add_direction(b, "down", st.down, st.rtt_us, false);
+    json_builder_set_member_name(b, "score");
+    if (st.have_score) {
+        json_builder_begin_object(b);
+        member_double(b, "up", st.score_up);
+        member_double(b, "down", st.score_down);
+        json_builder_set_member_name(b, "level");
+        json_builder_add_string_value(b, dc_quality_level_name((dc_quality_level)st.level));
+        json_builder_set_member_name(b, "mos");
+        if (st.mos > 0)
+            json_builder_add_double_value(b, (double)(int64_t)(st.mos * 100 + 0.5) / 100);
+        else
+            json_builder_add_null_value(b);
+        json_builder_end_object(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    json_builder_end_object(b);
+}
+
+void dc_meeting_stats(dc_meeting *m, bool has_id, int64_t id)
+{
+    int64_t now_us = g_get_monotonic_time();
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "op");
+    json_builder_add_string_value(b, "stats");
+    if (has_id) {
+        json_builder_set_member_name(b, "id");
+        json_builder_add_int_value(b, id);
+    }
+    json_builder_set_member_name(b, "meeting");
+    json_builder_add_string_value(b, m->id);
+    json_builder_set_member_name(b, "sites");
+    json_builder_begin_object(b);
+    for (unsigned i = 0; i < m->n_sites; i++)
+        add_site(b, m, i, now_us);
+    json_builder_end_object(b);
+    msg_end(m, b);
 }

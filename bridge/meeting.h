@@ -17,6 +17,8 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "common/config.h"
 #include "core/dtls.h"
@@ -54,6 +56,11 @@ void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp);
 
 /* candidate: a trickled remote candidate; empty = end of candidates. */
 void dc_meeting_candidate(dc_meeting *m, const char *site, const char *candidate);
+
+/* stats: emits {"op":"stats","id":id,"meeting":ID,"sites":{...}} with every
+ * configured site's link statistics and score (docs/control.md, "stats").
+ * has_id false leaves "id" out. */
+void dc_meeting_stats(dc_meeting *m, bool has_id, int64_t id);
 
 /* endpoint.remove: closes the site's endpoint; the others are re-offered. */
 void dc_meeting_endpoint_remove(dc_meeting *m, const char *site);

@@ -46,6 +46,7 @@ struct test_ctx {
     dc_dtls_cert *cert;
     peer peers[N_PEERS];
     unsigned sent;
+    JsonNode *stats; /* the last stats reply */
 };
 
 static const uint8_t payload[40] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -240,6 +241,12 @@ static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *data, gpo
     g_assert_true(json_parser_load_from_data(jp, text, (gssize)len, NULL));
     JsonObject *o = json_node_get_object(json_parser_get_root(jp));
     const char *op = json_object_get_string_member_with_default(o, "op", "");
+    if (strcmp(op, "stats") == 0) {
+        if (t->stats)
+            json_node_unref(t->stats);
+        t->stats = json_parser_steal_root(jp);
+        return;
+    }
     peer *p = peer_by_site(t, json_object_get_string_member_with_default(o, "endpoint", ""));
     if (!p)
         return;
@@ -389,6 +396,40 @@ static void test_media(void)
     g_assert_cmpuint(t.peers[1].rtp_rx_ok, >=, N_SEND * 9 / 10);
     g_assert_cmpuint(t.peers[1].rtcp_rx, >, 0);
     g_assert_cmpuint(t.peers[0].rtp_rx, ==, 0); /* never back to the sender */
+
+    /* stats: collected on the meeting's worker, answered with the id. */
+    soup_websocket_connection_send_text(t.ws, "{\"op\":\"stats\",\"id\":7,\"meeting\":\"m1\"}");
+    deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (!t.stats && g_get_monotonic_time() < deadline)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_nonnull(t.stats);
+    g_autofree char *stats_text = json_to_string(t.stats, TRUE);
+    g_test_message("%s", stats_text);
+    JsonObject *so = json_node_get_object(t.stats);
+    g_assert_cmpint(json_object_get_int_member(so, "id"), ==, 7);
+    g_assert_cmpstr(json_object_get_string_member(so, "meeting"), ==, "m1");
+    JsonObject *sites = json_object_get_object_member(so, "sites");
+    JsonObject *tinh = json_object_get_object_member(sites, "tinh");
+    g_assert_cmpstr(json_object_get_string_member(tinh, "state"), ==, "connected");
+    g_assert_cmpstr(json_object_get_string_member(tinh, "dtls"), ==, "connected");
+    JsonObject *ice = json_object_get_object_member(tinh, "ice");
+    g_assert_nonnull(ice);
+    g_assert_true(g_str_has_prefix(json_object_get_string_member(ice, "local"), "127.0.0.1:"));
+    g_assert_true(g_str_has_prefix(json_object_get_string_member(ice, "type"), "host/"));
+    JsonObject *up =
+        json_object_get_object_member(json_object_get_object_member(tinh, "up"), "audio");
+    g_assert_cmpint(json_object_get_int_member(up, "packets"), ==, N_SEND);
+    g_assert_cmpint(json_object_get_int_member(up, "lost"), ==, 0);
+    JsonObject *cl = json_object_get_object_member(sites, "can-loc");
+    JsonObject *down =
+        json_object_get_object_member(json_object_get_object_member(cl, "down"), "audio");
+    g_assert_cmpint(json_object_get_int_member(down, "packets"), >=, N_SEND * 9 / 10);
+    g_assert_true(json_object_has_member(cl, "score"));
+    JsonObject *absent = json_object_get_object_member(sites, "ky-anh");
+    g_assert_nonnull(absent);
+    g_assert_cmpstr(json_object_get_string_member(absent, "state"), ==, "absent");
+    json_node_unref(t.stats);
+    t.stats = NULL;
 
     bool done = false;
     g_subprocess_send_signal(t.proc, SIGTERM);
