@@ -55,12 +55,20 @@ int dc_tone_detect(const int16_t *pcm, size_t samples, int channels, int sample_
     /* Hann window: leakage between candidates 100 Hz apart stays far below
      * the detection margin for any window length. */
     double energy = 0.0, wsum = 0.0, wsum2 = 0.0;
+    /* cos(i * step) by rotation: one multiply-add pair per sample instead of
+     * a cos() call (this runs on every decoded audio frame checked). */
+    const double step = 2.0 * M_PI / (double)(samples - 1);
+    const double rc = cos(step), rs = sin(step);
+    double wc = 1.0, ws = 0.0;
     for (size_t i = 0; i < samples; i++) {
         double x = 0.0;
         for (int c = 0; c < channels; c++)
             x += pcm[i * (size_t)channels + (size_t)c];
         x /= channels * 32768.0;
-        double w = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)(samples - 1));
+        double w = 0.5 - 0.5 * wc;
+        double nc = wc * rc - ws * rs;
+        ws = ws * rc + wc * rs;
+        wc = nc;
         double xw = x * w;
         energy += xw * xw;
         wsum += w;
