@@ -373,10 +373,10 @@ function renderStatus() {
   const n = app.roster.filter((e) => e.present).length;
   const total = app.roster.length;
   const cs = app.call?.connectionState() || 'closed';
-  if (app.call?.restarting && cs !== 'connected') {
-    meeting.status(`Máy chủ truyền hình đang khởi động lại… · ${n}/${total} điểm cầu`, 'warn');
-  } else if (!app.call?.pc) {
+  if (!app.call?.pc) {
     meeting.status(`Đang chờ máy chủ truyền hình… · ${n}/${total} điểm cầu`, 'warn');
+  } else if (app.call.restarting && cs !== 'connected') {
+    meeting.status(`Máy chủ truyền hình đang khởi động lại… · ${n}/${total} điểm cầu`, 'warn');
   } else if (cs === 'connected') {
     const rtt = app.transport?.rtt;
     const rttText = typeof rtt === 'number' ? ` · trễ ${Math.round(rtt * 1000)} ms` : '';

@@ -67,7 +67,7 @@ test('the chair and a district join; only the chair sees the roster panel', asyn
   assert.equal(await chair.locator('#roster-table tbody tr').count(), 14);
   // Without a bridge the page says so instead of pretending.
   await L.waitFor('the waiting status', async () =>
-    /máy chủ truyền hình/.test(await district.textContent('#meeting-status')), 5000);
+    /chờ máy chủ truyền hình/i.test(await district.textContent('#meeting-status')), 5000);
   // The roster follows live: the district appears in the chair's panel and grid.
   await L.waitFor('duc-tho present in the chair roster', async () =>
     (await chair.getAttribute('#roster-table tr[data-site="duc-tho"]', 'data-state')) !== 'absent', 5000);
