@@ -161,7 +161,8 @@ static bool scan_lines(load_ctx *c, const char *data, size_t len, GError **error
 /* Schema                                                                   */
 
 static const char *const meeting_keys[] = {"id", "title", NULL};
-static const char *const signaling_keys[] = {"address", "port", "web_root", NULL};
+static const char *const signaling_keys[] = {
+    "address", "port", "web_root", "technician_credential", "metrics_open", NULL};
 static const char *const bridge_keys[] = {
     "control_address", "control_port",    "udp_port_min",   "udp_port_max",
     "workers",         "local_addresses", "public_address", NULL};
@@ -274,6 +275,27 @@ static bool get_port(GKeyFile *kf, load_ctx *c, const char *group, const char *k
     return true;
 }
 
+static bool get_bool(GKeyFile *kf, load_ctx *c, const char *group, const char *key, bool *out,
+                     GError **error)
+{
+    g_autofree char *v = NULL;
+    if (!get_string(kf, c, group, key, false, &v, error)) {
+        return false;
+    }
+    if (!v) {
+        return true;
+    }
+    if (strcmp(v, "true") == 0) {
+        *out = true;
+    } else if (strcmp(v, "false") == 0) {
+        *out = false;
+    } else {
+        fail(error, c, DC_CONFIG_ERROR_INVALID, group, key, "“%s” is neither true nor false", v);
+        return false;
+    }
+    return true;
+}
+
 static bool get_ip(GKeyFile *kf, load_ctx *c, const char *group, const char *key, char **out,
                    GError **error)
 {
@@ -355,7 +377,15 @@ static bool load_signaling(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char
     g_autofree char *web = g_strdup("../web");
     if (!get_ip(kf, c, "signaling", "address", &cfg->signal_address, error) ||
         !get_port(kf, c, "signaling", "port", 0, &cfg->signal_port, error) ||
-        !get_string(kf, c, "signaling", "web_root", false, &web, error)) {
+        !get_string(kf, c, "signaling", "web_root", false, &web, error) ||
+        !get_string(kf, c, "signaling", "technician_credential", false, &cfg->technician_credential,
+                    error) ||
+        !get_bool(kf, c, "signaling", "metrics_open", &cfg->metrics_open, error)) {
+        return false;
+    }
+    if (cfg->technician_credential && !valid_credential(cfg->technician_credential)) {
+        fail(error, c, DC_CONFIG_ERROR_INVALID, "signaling", "technician_credential",
+             "must be 8 to 128 printable ASCII characters without spaces");
         return false;
     }
     cfg->web_root = g_canonicalize_filename(web, base_dir);
@@ -558,6 +588,10 @@ void dc_config_free(dc_config *config)
     g_free(config->meeting_id);
     g_free(config->meeting_title);
     g_free(config->signal_address);
+    if (config->technician_credential) {
+        OPENSSL_cleanse(config->technician_credential, strlen(config->technician_credential));
+    }
+    g_free(config->technician_credential);
     g_free(config->web_root);
     g_free(config->bridge_address);
     g_strfreev(config->local_addresses);

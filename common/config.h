@@ -57,9 +57,15 @@ typedef struct {
     char *meeting_title; /* UTF-8; defaults to meeting_id */
 
     /* [signaling] */
-    char *signal_address; /* IP literal, default 127.0.0.1 */
-    uint16_t signal_port; /* default 8080; 0 = any free port */
-    char *web_root;       /* absolute path (resolved against the file's folder) */
+    char *signal_address;        /* IP literal, default 127.0.0.1 */
+    uint16_t signal_port;        /* default 8080; 0 = any free port */
+    char *web_root;              /* absolute path (resolved against the file's folder) */
+    char *technician_credential; /* NULL when not set: the technician API
+                                  * (/api/stats, /metrics) then refuses
+                                  * everyone; compare only with
+                                  * dc_config_credential_equal() */
+    bool metrics_open;           /* /metrics without a credential, for peers on
+                                  * loopback only; default false */
 
     /* [bridge] */
     char *bridge_address;   /* control link address, default 127.0.0.1 */

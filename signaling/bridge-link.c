@@ -128,6 +128,10 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *bytes, 
         }
     } else if (!link->ready) {
         g_warning("bridge link: op before hello, ignored");
+    } else if (msg.type == DC_BRIDGE_STATS) {
+        if (link->cb.stats) {
+            link->cb.stats(link->user, text, len);
+        }
     } else if (link->cb.message) {
         link->cb.message(link->user, &msg);
     }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "signaling/protocol.h"
 
@@ -17,6 +18,9 @@ typedef struct {
     void (*down)(void *user);
     /* A valid message other than hello, received while ready. */
     void (*message)(void *user, const dc_bridge_msg *msg);
+    /* A "stats" reply, received while ready: the whole JSON text (not
+     * NUL-terminated), for signaling/stats. May be NULL. */
+    void (*stats)(void *user, const char *json, size_t len);
 } dc_bridge_link_callbacks;
 
 /* @url: ws://HOST:PORT/control. @meeting and @signal_id go into hello.

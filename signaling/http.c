@@ -1,4 +1,5 @@
-/* signaling/http: static files, /api/roster and the /ws upgrade. See http.h. */
+/* signaling/http: static files, /api/roster, the technician API and the /ws
+ * upgrade. See http.h. */
 #define G_LOG_DOMAIN "dc-http"
 
 #include "signaling/http.h"
@@ -163,11 +164,80 @@ static void file_handler(SoupServer *server, SoupServerMessage *msg, const char 
     soup_server_message_set_response(msg, dc_http_mime_type(file), SOUP_MEMORY_TAKE, body, len);
 }
 
+/* The technician role: "Authorization: Bearer <technician_credential>",
+ * compared in constant time. With @open_on_loopback, a loopback peer needs
+ * none. Otherwise answers 401 with a JSON error and returns false. */
+static bool technician_ok(dc_http *http, SoupServerMessage *msg, bool open_on_loopback)
+{
+    if (open_on_loopback) {
+        GSocketAddress *a = soup_server_message_get_remote_address(msg);
+        if (a && G_IS_INET_SOCKET_ADDRESS(a) &&
+            g_inet_address_get_is_loopback(
+                g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a)))) {
+            return true;
+        }
+    }
+    const dc_config *cfg = dc_service_config(http->svc);
+    const char *auth =
+        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    const char *given = auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
+    if (cfg->technician_credential && given &&
+        dc_config_credential_equal(cfg->technician_credential, given)) {
+        return true;
+    }
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "WWW-Authenticate",
+                                 "Bearer realm=\"diemcau technician\"");
+    const char *why = !cfg->technician_credential
+                          ? "no technician credential is configured ([signaling] "
+                            "technician_credential)"
+                      : given ? "wrong technician credential"
+                              : "technician credential required (Authorization: Bearer ...)";
+    g_message("technician API: %s refused: %s", g_uri_get_path(soup_server_message_get_uri(msg)),
+              why);
+    respond_text(msg, SOUP_STATUS_UNAUTHORIZED, "application/json",
+                 g_strdup_printf("{\"error\":\"unauthorized\",\"message\":\"%s\"}", why));
+    return false;
+}
+
+static void stats_handler(dc_http *http, SoupServerMessage *msg, const char *path)
+{
+    if (!technician_ok(http, msg, false)) {
+        return;
+    }
+    const char *site = NULL;
+    if (g_str_has_prefix(path, "/api/stats/")) {
+        site = path + strlen("/api/stats/");
+    }
+    char *body = dc_service_stats_json(http->svc, site);
+    if (!body) {
+        respond_text(msg, SOUP_STATUS_NOT_FOUND, "application/json",
+                     g_strdup("{\"error\":\"unknown-site\",\"message\":\"no site with this id "
+                              "in this meeting\"}"));
+        return;
+    }
+    respond_text(msg, SOUP_STATUS_OK, "application/json; charset=utf-8", body);
+}
+
+static void metrics_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
+                            GHashTable *query, gpointer data)
+{
+    dc_http *http = data;
+    if (!method_ok(msg) || !technician_ok(http, msg, dc_service_config(http->svc)->metrics_open)) {
+        return;
+    }
+    respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
+                 dc_service_metrics_text(http->svc));
+}
+
 static void api_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
                         GHashTable *query, gpointer data)
 {
     dc_http *http = data;
     if (!method_ok(msg)) {
+        return;
+    }
+    if (strcmp(path, "/api/stats") == 0 || g_str_has_prefix(path, "/api/stats/")) {
+        stats_handler(http, msg, path);
         return;
     }
     if (strcmp(path, "/api/roster") != 0) {
@@ -199,6 +269,7 @@ dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)
     }
     soup_server_add_handler(server, "/", file_handler, http, NULL);
     soup_server_add_handler(server, "/api", api_handler, http, NULL);
+    soup_server_add_handler(server, "/metrics", metrics_handler, http, NULL);
     soup_server_add_websocket_handler(server, "/ws", NULL, NULL, ws_handler, http, NULL);
     return http;
 }
@@ -209,6 +280,7 @@ void dc_http_free(dc_http *http)
         return;
     }
     soup_server_remove_handler(http->server, "/ws");
+    soup_server_remove_handler(http->server, "/metrics");
     soup_server_remove_handler(http->server, "/api");
     soup_server_remove_handler(http->server, "/");
     g_free(http->web_root);

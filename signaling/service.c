@@ -9,10 +9,15 @@
 #include "signaling/protocol.h"
 #include "signaling/roster.h"
 #include "signaling/session.h"
+#include "signaling/metrics.h"
+#include "signaling/stats.h"
 
 /* WebSocket close codes of the site protocol (docs/protocol.md). */
 #define CLOSE_REPLACED 4001
 #define CLOSE_TOO_MANY 4002
+
+/* How often the bridge is asked for statistics (docs/control.md, "stats"). */
+#define STATS_POLL_MS 1000
 
 struct dc_service {
     const dc_config *cfg;
@@ -24,6 +29,11 @@ struct dc_service {
     GPtrArray *sessions;    /* every open connection, owned (dc_session_free) */
     GHashTable *by_site;    /* site id → joined dc_session (borrowed) */
     GHashTable *bridge_has; /* site id → session id the bridge was given */
+
+    dc_stats *stats;     /* the bridge's latest statistics and their history */
+    guint stats_source;  /* the poll timer */
+    int64_t stats_id;    /* id of the last stats request */
+    bool stats_answered; /* a reply came since the last poll */
 };
 
 static char *random_id(void)
@@ -232,6 +242,7 @@ static void on_bridge_down(void *user)
 {
     dc_service *svc = user;
     g_hash_table_remove_all(svc->bridge_has);
+    dc_stats_forget(svc->stats);
     g_autofree char *json = dc_protocol_simple_json("bridge-restarting");
     broadcast(svc, json);
     if (dc_roster_reset_states(svc->roster)) {
@@ -239,11 +250,38 @@ static void on_bridge_down(void *user)
     }
 }
 
+static void on_bridge_stats(void *user, const char *json, size_t len)
+{
+    dc_service *svc = user;
+    g_autoptr(GError) e = NULL;
+    if (!dc_stats_update(svc->stats, json, len, g_get_monotonic_time(), &e)) {
+        g_warning("bridge: bad stats reply dropped: %s", e->message);
+        return;
+    }
+    svc->stats_answered = true;
+}
+
+/* Once a second: a history step of NaN when the last request went
+ * unanswered, then the next request. */
+static gboolean stats_poll_cb(gpointer data)
+{
+    dc_service *svc = data;
+    if (!svc->stats_answered) {
+        dc_stats_tick(svc->stats);
+    }
+    svc->stats_answered = false;
+    g_autofree char *json =
+        g_strdup_printf("{\"op\":\"stats\",\"id\":%" G_GINT64_FORMAT ",\"meeting\":\"%s\"}",
+                        ++svc->stats_id, svc->cfg->meeting_id);
+    dc_bridge_link_send(svc->link, json);
+    return G_SOURCE_CONTINUE;
+}
+
 static void on_bridge_message(void *user, const dc_bridge_msg *m)
 {
     dc_service *svc = user;
     if (m->type == DC_BRIDGE_STATS) {
-        return; /* reserved */
+        return; /* handled by on_bridge_stats */
     }
     if (m->meeting && strcmp(m->meeting, svc->cfg->meeting_id) != 0) {
         g_warning("bridge: message for meeting %s, not ours (%s); dropped", m->meeting,
@@ -288,6 +326,7 @@ static const dc_bridge_link_callbacks bridge_cb = {
     .ready = on_bridge_ready,
     .down = on_bridge_down,
     .message = on_bridge_message,
+    .stats = on_bridge_stats,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -302,6 +341,7 @@ dc_service *dc_service_new(const dc_config *cfg)
     svc->sessions = g_ptr_array_new_with_free_func((GDestroyNotify)dc_session_free);
     svc->by_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     svc->bridge_has = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    svc->stats = dc_stats_new(cfg);
     g_autofree char *url = dc_bridge_link_url(cfg->bridge_address, cfg->bridge_port);
     svc->link = dc_bridge_link_new(url, cfg->meeting_id, svc->instance_id, &bridge_cb, svc);
     return svc;
@@ -310,6 +350,9 @@ dc_service *dc_service_new(const dc_config *cfg)
 void dc_service_start(dc_service *svc)
 {
     dc_bridge_link_start(svc->link);
+    if (!svc->stats_source) {
+        svc->stats_source = g_timeout_add(STATS_POLL_MS, stats_poll_cb, svc);
+    }
 }
 
 void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer)
@@ -338,12 +381,31 @@ char *dc_service_roster_api_json(const dc_service *svc)
     return dc_protocol_api_roster_json(svc->cfg, svc->roster, dc_bridge_link_is_ready(svc->link));
 }
 
+const dc_config *dc_service_config(const dc_service *svc)
+{
+    return svc->cfg;
+}
+
+char *dc_service_stats_json(const dc_service *svc, const char *site)
+{
+    return dc_stats_api_json(svc->stats, svc->roster, site, dc_bridge_link_is_ready(svc->link),
+                             g_get_monotonic_time());
+}
+
+char *dc_service_metrics_text(const dc_service *svc)
+{
+    return dc_metrics_text(svc->stats, svc->roster, dc_bridge_link_is_ready(svc->link),
+                           g_get_monotonic_time());
+}
+
 void dc_service_free(dc_service *svc)
 {
     if (!svc) {
         return;
     }
+    g_clear_handle_id(&svc->stats_source, g_source_remove);
     dc_bridge_link_free(svc->link);
+    dc_stats_free(svc->stats);
     g_hash_table_destroy(svc->by_site);
     g_ptr_array_free(svc->sessions, TRUE);
     g_hash_table_destroy(svc->bridge_has);

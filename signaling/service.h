@@ -33,3 +33,13 @@ unsigned dc_service_close_all(dc_service *svc);
 
 /* The JSON body of GET /api/roster. Free with g_free(). */
 char *dc_service_roster_api_json(const dc_service *svc);
+
+/* The config the service was made with. */
+const dc_config *dc_service_config(const dc_service *svc);
+
+/* The body of GET /api/stats (@site NULL) or /api/stats/SITE; NULL when @site
+ * is not a configured site. Free with g_free(). */
+char *dc_service_stats_json(const dc_service *svc, const char *site);
+
+/* The body of GET /metrics (Prometheus text). Free with g_free(). */
+char *dc_service_metrics_text(const dc_service *svc);
