@@ -115,11 +115,12 @@ static gboolean stats_log(gpointer data)
     dc_router_get_stats(m->router, &s);
     if (s.rtp_in != p->rtp_in || s.malformed != p->malformed)
         g_message("meeting %s: last %ds: rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
-                  ", nack %" G_GUINT64_FORMAT " resent %" G_GUINT64_FORMAT
-                  ", keyframe req in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
-                  ", dropped malformed %" G_GUINT64_FORMAT " unknown %" G_GUINT64_FORMAT,
+                  ", nack in %" G_GUINT64_FORMAT " resent %" G_GUINT64_FORMAT
+                  " out %" G_GUINT64_FORMAT ", keyframe req in %" G_GUINT64_FORMAT
+                  " out %" G_GUINT64_FORMAT ", dropped malformed %" G_GUINT64_FORMAT
+                  " unknown %" G_GUINT64_FORMAT,
                   m->id, STATS_LOG_INTERVAL_S, s.rtp_in - p->rtp_in, s.rtp_out - p->rtp_out,
-                  s.nack_in - p->nack_in, s.nack_resent - p->nack_resent,
+                  s.nack_in - p->nack_in, s.nack_resent - p->nack_resent, s.nack_out - p->nack_out,
                   s.keyframe_req_in - p->keyframe_req_in, s.keyframe_req_out - p->keyframe_req_out,
                   s.malformed - p->malformed, s.unknown - p->unknown);
     *p = s;

@@ -259,6 +259,32 @@ static void test_resend_budget(void)
     }
 }
 
+/* Slots sized below the default: packets up to the size are kept, larger
+ * ones refused without touching the history. */
+static void test_sized_slots(void)
+{
+    g_assert_null(dc_nack_history_new_sized(16, 1000000, 0));
+    g_assert_null(dc_nack_history_new_sized(16, 1000000, DC_NACK_HISTORY_MAX_PACKET + 1));
+    dc_nack_history *h = dc_nack_history_new_sized(16, 1000000, 64);
+    g_assert_nonnull(h);
+    uint8_t pkt[65];
+    for (size_t i = 0; i < sizeof pkt; i++)
+        pkt[i] = (uint8_t)i;
+    for (uint16_t seq = 0; seq < 20; seq++)
+        g_assert_cmpint(dc_nack_history_put(h, seq, seq, pkt, 64), ==, 0);
+    g_assert_cmpint(dc_nack_history_put(h, 20, 20, pkt, 65), ==, -EMSGSIZE);
+    const uint8_t *buf;
+    size_t len;
+    for (uint16_t seq = 4; seq < 20; seq++) {
+        g_assert_cmpint(dc_nack_history_get(h, seq, 30, &buf, &len), ==, 0);
+        g_assert_cmpuint(len, ==, 64);
+        g_assert_cmpmem(buf, len, pkt, 64);
+    }
+    g_assert_cmpint(dc_nack_history_get(h, 3, 30, &buf, &len), ==, -ENOENT);
+    g_assert_cmpint(dc_nack_history_get(h, 20, 30, &buf, &len), ==, -ENOENT);
+    dc_nack_history_free(h);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -270,5 +296,6 @@ int main(int argc, char **argv)
     g_test_add_func("/nack-history/wrap-around", test_wrap_around);
     g_test_add_func("/nack-history/sender-restart", test_sender_restart);
     g_test_add_func("/nack-history/resend-budget", test_resend_budget);
+    g_test_add_func("/nack-history/sized-slots", test_sized_slots);
     return g_test_run();
 }
