@@ -662,6 +662,86 @@ static void test_site_stats(fixture *f, gconstpointer data)
     g_assert_cmpint(dc_router_get_site_stats(f->r, N_SITES, f->now, &s1), ==, -EINVAL);
 }
 
+/* The bitrate of the last REMB sent to site, 0 when none. */
+static uint64_t last_remb_to(fixture *f, unsigned site)
+{
+    uint64_t bps = 0;
+    for (guint i = 0; i < f->sent->len; i++) {
+        const sent_pkt *p = &g_array_index(f->sent, sent_pkt, i);
+        if (p->site != site || !p->is_rtcp)
+            continue;
+        gsize len;
+        const uint8_t *d = g_bytes_get_data(p->data, &len);
+        dc_rtcp_iter it;
+        dc_rtcp_packet pk;
+        dc_rtcp_fb_remb remb;
+        dc_rtcp_iter_init(&it, d, len);
+        while (dc_rtcp_iter_next(&it, &pk) == 1)
+            if (pk.pt == DC_RTCP_PT_PSFB && pk.count == DC_RTCP_FB_FMT_AFB &&
+                dc_rtcp_fb_remb_parse(pk.data, pk.len, &remb) == 0)
+                bps = remb.bitrate_bps;
+    }
+    return bps;
+}
+
+/* Sends one second of site 0's video (25 packets, every 40 ms) losing
+ * every n-th (n = 0: none), running the timers. */
+static void video_second(fixture *f, uint16_t *seq, unsigned lose_every)
+{
+    for (int i = 0; i < 25; i++) {
+        if (!lose_every || *seq % lose_every != 0)
+            send_rtp(f, 0, true, 0xc0c0, *seq, 3600u * *seq, *seq);
+        (*seq)++;
+        f->now += 40000;
+        while (dc_router_next_timeout(f->r) <= f->now)
+            dc_router_handle_timeout(f->r, dc_router_next_timeout(f->r));
+    }
+}
+
+/* Loss-based REMB toward a sender: down by (1 - loss/2) above 10 % loss, up
+ * by 5 % a second below 2 %, within 100 kbit/s..2.5 Mbit/s; a receiver's
+ * lower REMB caps it. */
+static void test_remb_to_sender(fixture *f, gconstpointer data)
+{
+    uint16_t seq = 1;
+    video_second(f, &seq, 0);
+    clear_sent(f);
+    for (int s = 0; s < 3; s++)
+        video_second(f, &seq, 5); /* 20 % */
+    uint64_t lossy = last_remb_to(f, 0);
+    g_assert_cmpuint(lossy, >, 0);
+    g_assert_cmpuint(lossy, <=, 2500000 * 0.9 * 0.9);
+    /* Clean again (after a second that may still hold losses): +5 % a
+     * second (REMB keeps 18 significant bits). */
+    video_second(f, &seq, 0);
+    video_second(f, &seq, 0);
+    clear_sent(f);
+    video_second(f, &seq, 0);
+    uint64_t r1 = last_remb_to(f, 0);
+    clear_sent(f);
+    video_second(f, &seq, 0);
+    uint64_t r2 = last_remb_to(f, 0);
+    g_assert_cmpfloat_with_epsilon((double)r2, (double)r1 * 1.05, 32);
+    /* Site 1 says 300 kbit/s for our output of site 0's video and site 2's
+     * audio: the video gets it all (audio shares nothing). */
+    uint32_t ssrcs[2] = {dc_router_output_ssrc(f->r, 1, 0, DC_ROUTER_VIDEO),
+                         dc_router_output_ssrc(f->r, 1, 2, DC_ROUTER_AUDIO)};
+    uint8_t buf[64];
+    int n = dc_rtcp_fb_remb_build(buf, sizeof buf, 0x5151, 300000, ssrcs, 2);
+    g_assert_cmpint(n, >, 0);
+    dc_router_receive_rtcp(f->r, 1, buf, (size_t)n, f->now);
+    clear_sent(f);
+    video_second(f, &seq, 0);
+    g_assert_cmpuint(last_remb_to(f, 0), ==, 300000);
+    /* Floor: heavy loss for long never goes below 100 kbit/s. */
+    dc_router_site_stop(f->r, 1);
+    for (int s = 0; s < 30; s++)
+        video_second(f, &seq, 2);
+    clear_sent(f);
+    video_second(f, &seq, 2);
+    g_assert_cmpuint(last_remb_to(f, 0), ==, 100000);
+}
+
 static void test_malformed_dropped(fixture *f, gconstpointer data)
 {
     static const uint8_t junk[][16] = {
@@ -701,5 +781,6 @@ int main(int argc, char **argv)
     ADD("/router/sr-rr", test_sr_rr);
     ADD("/router/malformed-dropped", test_malformed_dropped);
     ADD("/router/site-stats", test_site_stats);
+    ADD("/router/remb-to-sender", test_remb_to_sender);
     return g_test_run();
 }
