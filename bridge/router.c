@@ -415,12 +415,15 @@ void dc_router_receive_rtp(dc_router *r, unsigned site, const uint8_t *buf, size
         dc_rtp_stats_receive(&in->rs, v.ssrc, v.seq, v.timestamp, len, now_us);
     if (kind == DC_ROUTER_VIDEO && m->fb_nack)
         router_nack_track(r, site, res, prev_max, v.seq, now_us);
-    /* Keep it for receivers' NACKs as received; a late packet is not put (the
-     * history takes packets in order only). */
-    if (in->hist && (!in->hist_started || dc_seq_newer(v.seq, in->hist_last)) &&
-        dc_nack_history_put(in->hist, v.seq, now_us, buf, len) == 0) {
-        in->hist_started = true;
-        in->hist_last = v.seq;
+    /* Keep it for receivers' NACKs as received. */
+    if (in->hist && (!in->hist_started || dc_seq_newer(v.seq, in->hist_last))) {
+        if (dc_nack_history_put(in->hist, v.seq, now_us, buf, len) == 0) {
+            in->hist_started = true;
+            in->hist_last = v.seq;
+        }
+    } else if (in->hist) {
+        /* A late or retransmitted packet fills its gap. */
+        dc_nack_history_put_late(in->hist, v.seq, now_us, buf, len);
     }
     for (unsigned rcv = 0; rcv < r->n_sites; rcv++) {
         if (rcv == site)

@@ -116,6 +116,31 @@ int dc_nack_history_put(dc_nack_history *h, uint16_t seq, int64_t now_us, const 
     return 0;
 }
 
+int dc_nack_history_put_late(dc_nack_history *h, uint16_t seq, int64_t now_us, const uint8_t *buf,
+                             size_t len)
+{
+    if (!h || (!buf && len > 0))
+        return -EINVAL;
+    if (len > h->slot_bytes)
+        return -EMSGSIZE;
+    if (!h->started)
+        return -ENOENT;
+    int64_t ext = h->newest + dc_seq_delta((uint16_t)h->newest, seq);
+    if (ext >= h->newest || h->newest - ext > (int64_t)h->mask)
+        return -ENOENT;
+    nack_slot *s = &h->slots[(size_t)ext & h->mask];
+    if (s->ext == ext)
+        return -EEXIST;
+    s->ext = ext;
+    s->sent_us = now_us;
+    s->resends = 0;
+    s->last_resend_us = 0;
+    s->len = (uint16_t)len;
+    if (len > 0)
+        memcpy(slot_data(h, s), buf, len);
+    return 0;
+}
+
 /* The slot holding seq, or NULL when it is not (or no longer) available. */
 static nack_slot *find(dc_nack_history *h, uint16_t seq, int64_t now_us)
 {

@@ -54,6 +54,15 @@ void dc_nack_history_free(dc_nack_history *h);
 int dc_nack_history_put(dc_nack_history *h, uint16_t seq, int64_t now_us, const uint8_t *buf,
                         size_t len);
 
+/* Stores a copy of a packet older than the newest one put (a late or
+ * retransmitted packet that fills a gap) in its own slot, when seq is
+ * within the last max_packets numbers and not stored yet. Never empties
+ * the history. Returns 0, -EEXIST when seq is already stored, -ENOENT when
+ * nothing was put yet, seq is not older than the newest, or too old for
+ * the ring, -EMSGSIZE or -EINVAL as put(). */
+int dc_nack_history_put_late(dc_nack_history *h, uint16_t seq, int64_t now_us, const uint8_t *buf,
+                             size_t len);
+
 /* Looks up packet seq. On success returns 0 and sets *buf to the stored copy
  * (borrowed from h: valid until the next put() or free(), do not write to
  * it) and *len. Returns -ENOENT when seq was never stored, has been

@@ -285,6 +285,37 @@ static void test_sized_slots(void)
     dc_nack_history_free(h);
 }
 
+/* A late packet fills its gap without emptying the history; duplicates,
+ * numbers not older than the newest, and numbers beyond the ring are
+ * refused. Rerun from every start value. */
+static void test_put_late(void)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(starts); k++) {
+        uint16_t s0 = starts[k];
+        dc_nack_history *h = dc_nack_history_new(16, 1000000);
+        uint8_t pkt[4] = {1, 2, 3, 4};
+        const uint8_t *buf;
+        size_t len;
+        g_assert_cmpint(dc_nack_history_put_late(h, s0, 0, pkt, 4), ==, -ENOENT);
+        for (int i = 0; i < 10; i++)
+            if (i != 5)
+                g_assert_cmpint(dc_nack_history_put(h, (uint16_t)(s0 + i), i, pkt, 4), ==, 0);
+        g_assert_cmpint(dc_nack_history_get(h, (uint16_t)(s0 + 5), 20, &buf, &len), ==, -ENOENT);
+        pkt[0] = 9;
+        g_assert_cmpint(dc_nack_history_put_late(h, (uint16_t)(s0 + 5), 20, pkt, 4), ==, 0);
+        g_assert_cmpint(dc_nack_history_get(h, (uint16_t)(s0 + 5), 21, &buf, &len), ==, 0);
+        g_assert_cmpuint(buf[0], ==, 9);
+        g_assert_cmpint(dc_nack_history_put_late(h, (uint16_t)(s0 + 5), 22, pkt, 4), ==, -EEXIST);
+        g_assert_cmpint(dc_nack_history_put_late(h, (uint16_t)(s0 + 9), 22, pkt, 4), ==, -ENOENT);
+        g_assert_cmpint(dc_nack_history_put_late(h, (uint16_t)(s0 + 10), 22, pkt, 4), ==, -ENOENT);
+        g_assert_cmpint(dc_nack_history_put_late(h, (uint16_t)(s0 - 7), 22, pkt, 4), ==, -ENOENT);
+        /* The rest is still there. */
+        g_assert_cmpint(dc_nack_history_get(h, (uint16_t)(s0 + 9), 22, &buf, &len), ==, 0);
+        g_assert_cmpint(dc_nack_history_get(h, s0, 22, &buf, &len), ==, 0);
+        dc_nack_history_free(h);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -297,5 +328,6 @@ int main(int argc, char **argv)
     g_test_add_func("/nack-history/sender-restart", test_sender_restart);
     g_test_add_func("/nack-history/resend-budget", test_resend_budget);
     g_test_add_func("/nack-history/sized-slots", test_sized_slots);
+    g_test_add_func("/nack-history/put-late", test_put_late);
     return g_test_run();
 }

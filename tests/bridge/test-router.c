@@ -422,7 +422,20 @@ static void test_nack_to_sender(fixture *f, gconstpointer data)
         g_assert_cmpuint(seqs[0], ==, (uint16_t)(s0 + 3));
         g_assert_cmpuint(seqs[1], ==, (uint16_t)(s0 + 4));
         /* 3 arrives (retransmitted); 4 is asked again 40 ms later. */
+        clear_sent(f);
         send_rtp(f, 0, true, 0x77770000u + (uint32_t)a, (uint16_t)(s0 + 3), 9000, 3);
+        /* ... is forwarded, and kept: receivers can NACK it from the bridge. */
+        dc_rtp_view late;
+        g_assert_cmpuint(count_sent(f, 1, false), ==, 1);
+        parse_sent(sent_to(f, 1, false, 0), &late);
+        GBytes *late_data = g_bytes_ref(sent_to(f, 1, false, 0)->data);
+        clear_sent(f);
+        uint8_t nb[64];
+        size_t nl = make_nack(nb, sizeof nb, 1, f, 0, &late.seq, 1);
+        dc_router_receive_rtcp(f->r, 1, nb, nl, f->now);
+        g_assert_cmpuint(count_sent(f, 1, false), ==, 1);
+        g_assert_true(g_bytes_equal(sent_to(f, 1, false, 0)->data, late_data));
+        g_bytes_unref(late_data);
         clear_sent(f);
         f->now += 40000;
         dc_router_handle_timeout(f->r, f->now);
