@@ -97,3 +97,9 @@ test('a second tab joining as the same site replaces the first, which stops', as
   assert.equal((await state(second)).phase, 'meeting');
   await L.screenshot(first, 'replaced');
 });
+
+test('diemcau-signal stops cleanly on SIGTERM with pages connected, without sanitizer or GLib reports', { timeout: 30000 }, async () => {
+  const r = await L.stop(m.signal, 10000);
+  assert.deepEqual(L.badLogLines(m.signal.log), [], m.signal.log);
+  assert.equal(r.code, 0, `diemcau-signal ended with ${r.code ?? r.sig} (log: ${m.signal.log})`);
+});

@@ -120,6 +120,7 @@ function start(name, bin, args, log) {
   const out = fs.createWriteStream(log);
   const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   p.name = name;
+  p.log = log;
   p.text = '';
   p.stdout.on('data', (d) => {
     p.text += d.toString();
@@ -131,12 +132,28 @@ function start(name, bin, args, log) {
   return p;
 }
 
-async function stop(p, ms = 5000) {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), ms);
-  await p.exited;
-  clearTimeout(t);
+/** Stops @p with SIGTERM (SIGKILL after @ms); resolves to {code, sig}. */
+export async function stop(p, ms = 5000) {
+  if (!p) return null;
+  if (p.exitCode === null && p.signalCode === null) {
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), ms);
+    await p.exited;
+    clearTimeout(t);
+  }
+  return p.exited;
+}
+
+/** Sanitizer and GLib reports in a log file, as lines. */
+export function badLogLines(file) {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) =>
+    /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|-CRITICAL \*\*|SUMMARY: \w+Sanitizer/.test(l));
 }
 
 /**
@@ -164,8 +181,10 @@ export async function startMeeting(name, { bridge = true } = {}) {
   }
   m.signal = start('signal', BIN.signal, ['--config', config], path.join(logs, 'signal.log'));
   /* Stops the bridge and starts a new one on the same config. */
+  m.stopped = []; // {name, log, code, sig} of servers stopped before m.stop()
   m.restartBridge = async () => {
-    await stop(m.bridge);
+    const r = await stop(m.bridge);
+    m.stopped.push({ name: 'bridge', log: m.bridge.log, ...r });
     m.procs = m.procs.filter((p) => p !== m.bridge);
     m.restarts = (m.restarts || 0) + 1;
     m.bridge = start('bridge', BIN.bridge, ['--config', config],

@@ -184,6 +184,9 @@ test('every C client decoded the browsers\' VP8 video and Opus audio', {
   for (const c of CLIENTS) clients[c].kill('SIGINT');
   for (const c of CLIENTS) await Promise.race([clients[c].exited, L.sleep(10000)]);
   for (const c of CLIENTS) {
+    const how = clients[c].exitCode ?? clients[c].signalCode ?? 'still running';
+    assert.equal(how, 0, `${c}: diemcau-client ended with ${how} on SIGINT (log: ${clients[c].log})`);
+    assert.deepEqual(L.badLogLines(clients[c].log), [], `${c}: ${clients[c].log}`);
     let report;
     try {
       report = JSON.parse(fs.readFileSync(clients[c].report, 'utf8'));
@@ -223,4 +226,16 @@ test('after a bridge restart the browsers rebuild their connection and see each 
     assert.equal((await state(page[site])).session, sessions[site]);
   }
   console.log(`# bridge restart: browsers saw each other again after ${Date.now() - t0} ms`);
+});
+
+test('diemcau-signal and diemcau-bridge stop cleanly on SIGTERM, without sanitizer or GLib reports', { timeout: 30000 }, async () => {
+  const ended = [...m.stopped];
+  for (const name of ['signal', 'bridge']) {
+    const p = m[name];
+    ended.push({ name, log: p.log, ...(await L.stop(p, 10000)) });
+  }
+  for (const e of ended) {
+    assert.deepEqual(L.badLogLines(e.log), [], `diemcau-${e.name}: ${e.log}`);
+    assert.ok(e.code === 0, `diemcau-${e.name} ended with ${e.code ?? e.sig} (log: ${e.log})`);
+  }
 });
