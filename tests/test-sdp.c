@@ -618,6 +618,18 @@ static void test_offer_bridge(void)
     g_assert_cmpuint(dc_sdp_media_ext_id(media(s2, 0), DC_SDP_EXT_ABS_SEND_TIME), ==, 2);
     g_assert_cmpuint(dc_sdp_media_ext_id(media(s2, 3), DC_SDP_EXT_ABS_SEND_TIME), ==, 2);
     g_assert_cmpuint(dc_sdp_media_ext_id(media(s2, 3), DC_SDP_EXT_AUDIO_LEVEL), ==, 0);
+
+    /* no_transport_cc: neither the feedback nor the extension is offered;
+     * the rest stays. */
+    dc_sdp_offer_desc no_tcc = bridge_desc;
+    no_tcc.no_transport_cc = true;
+    g_autoptr(dc_sdp) s3 = dc_sdp_offer_new(&no_tcc);
+    g_autofree char *t3 = dc_sdp_write(s3);
+    g_assert_null(strstr(t3, "transport-cc"));
+    g_assert_null(strstr(t3, "transport-wide-cc"));
+    g_assert_nonnull(strstr(t3, "a=rtcp-fb:96 goog-remb"));
+    g_assert_nonnull(strstr(t3, "a=rtcp-fb:96 nack pli"));
+    g_assert_cmpuint(dc_sdp_media_ext_id(media(s3, 0), DC_SDP_EXT_MID), ==, 4);
 }
 
 /* The capabilities of a Chromium-like endpoint that sends its camera and
