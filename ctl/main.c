@@ -1,0 +1,238 @@
+/* diemcau-ctl: the technician's command-line view of a meeting's links.
+ *
+ *   diemcau-ctl [--server URL] [--credential C | --config FILE] [--json] VERB
+ *     status      one row per site: state, bitrate, loss both ways, jitter,
+ *                 RTT, frame rate, resolution, score; problems marked '!'
+ *     watch       the same, refreshed every second, with sparklines
+ *     site ID     everything known about one site's link
+ *
+ * Reads diemcau-signal's technician API (docs/protocol.md, "Technician
+ * API"). Small files by concern: http.c (requests), table.c (text, pure),
+ * sparkline.c, watch.c (the terminal). */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "ctl/http.h"
+#include "ctl/table.h"
+#include "ctl/watch.h"
+
+#define DEFAULT_SERVER "http://127.0.0.1:8080"
+
+static const char description[] =
+    "Verbs:\n"
+    "  status      one row per site: state (ST), bitrate up/down, loss both ways,\n"
+    "              jitter, RTT, camera fps and resolution, score (SC, 0-100);\n"
+    "              '!' (red on a terminal) marks a problem: loss > 2 %, jitter > 30 ms,\n"
+    "              RTT > 150 ms, fps < 10, score <= 40, no media, not connected\n"
+    "  watch       the status table refreshed every second, with sparklines of\n"
+    "              each site's loss and bitrate over the last minute (q quits)\n"
+    "  site ID     everything known about one site's link: both directions,\n"
+    "              audio and video, ICE pair, DTLS state, score, MOS\n"
+    "\n"
+    "Up (↑) is site → bridge, down (↓) bridge → site.\n"
+    "\n"
+    "Server and credential: --server, else http://[signaling] address:port of\n"
+    "--config FILE, else " DEFAULT_SERVER ". --credential, else $DIEMCAU_CREDENTIAL,\n"
+    "else [signaling] technician_credential of --config FILE.\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  other error (a bad answer from the service)\n"
+    "  2  usage error (bad arguments or config file)\n"
+    "  3  cannot reach diemcau-signal (down, wrong URL, no answer in 5 s)\n"
+    "  4  credential refused by diemcau-signal\n"
+    "  5  no such site\n";
+
+typedef struct {
+    char *server, *credential, *config;
+    gboolean json, no_colour;
+} options;
+
+static void options_clear(options *o)
+{
+    g_free(o->server);
+    g_free(o->credential);
+    g_free(o->config);
+}
+
+/* Fills server and credential from --config where the options left them. */
+static bool apply_config(options *o, GError **error)
+{
+    if (!o->config) {
+        return true;
+    }
+    g_autoptr(dc_config) cfg = dc_config_load(o->config, error);
+    if (!cfg) {
+        return false;
+    }
+    if (!o->server) {
+        const char *a = cfg->signal_address;
+        if (strcmp(a, "0.0.0.0") == 0) {
+            a = "127.0.0.1";
+        } else if (strcmp(a, "::") == 0) {
+            a = "::1";
+        }
+        bool v6 = strchr(a, ':') != NULL;
+        o->server =
+            g_strdup_printf("http://%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "", cfg->signal_port);
+    }
+    if (!o->credential && cfg->technician_credential) {
+        o->credential = g_strdup(cfg->technician_credential);
+    }
+    return true;
+}
+
+static void print_json(JsonNode *root)
+{
+    g_autoptr(JsonGenerator) g = json_generator_new();
+    json_generator_set_pretty(g, TRUE);
+    json_generator_set_indent(g, 2);
+    json_generator_set_root(g, root);
+    g_autofree char *text = json_generator_to_data(g, NULL);
+    printf("%s\n", text);
+}
+
+static int fail(const char *message, int code)
+{
+    fprintf(stderr, "diemcau-ctl: %s\n", message);
+    return code;
+}
+
+static int do_status(dc_ctl_client *c, const options *o, bool colour)
+{
+    int code = 0;
+    g_autoptr(GError) e = NULL;
+    g_autoptr(JsonNode) root = dc_ctl_get_json(c, "/api/stats", NULL, &code, &e);
+    if (!root) {
+        return fail(e->message, code);
+    }
+    if (o->json) {
+        print_json(root);
+        return DC_CTL_EXIT_OK;
+    }
+    dc_ctl_meta meta = {0};
+    g_autoptr(GPtrArray) rows = dc_ctl_rows_from_json(root, &meta, &e);
+    if (!rows) {
+        return fail(e->message, DC_CTL_EXIT_ERROR);
+    }
+    g_autofree char *title = dc_ctl_format_title(&meta);
+    g_autofree char *table = dc_ctl_format_table(rows, colour);
+    printf("%s\n%s%s\n", title, table, dc_ctl_table_legend());
+    if (g_strcmp0(meta.stats, "none") == 0) {
+        printf("note: the bridge has no stats yet (figures appear once it answers)\n");
+    } else if (g_strcmp0(meta.link, "down") == 0) {
+        printf("note: diemcau-signal has no control link to the bridge\n");
+    }
+    dc_ctl_meta_clear(&meta);
+    return DC_CTL_EXIT_OK;
+}
+
+static int do_site(dc_ctl_client *c, const options *o, const char *id, bool colour)
+{
+    g_autofree char *escaped = g_uri_escape_string(id, NULL, FALSE);
+    g_autofree char *path = g_strconcat("/api/stats/", escaped, NULL);
+    int code = 0;
+    g_autoptr(GError) e = NULL;
+    g_autoptr(JsonNode) root = dc_ctl_get_json(c, path, NULL, &code, &e);
+    if (!root) {
+        if (code == DC_CTL_EXIT_NOT_FOUND) {
+            g_autofree char *m = g_strdup_printf("no site “%s” in this meeting", id);
+            return fail(m, code);
+        }
+        return fail(e->message, code);
+    }
+    if (o->json) {
+        print_json(root);
+        return DC_CTL_EXIT_OK;
+    }
+    JsonObject *top = JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonNode *sites = top ? json_object_get_member(top, "sites") : NULL;
+    JsonObject *s = sites && JSON_NODE_HOLDS_OBJECT(sites)
+                        ? json_object_get_object_member(json_node_get_object(sites), id)
+                        : NULL;
+    if (!s) {
+        return fail("the service's answer does not describe that site", DC_CTL_EXIT_ERROR);
+    }
+    g_autofree char *text = dc_ctl_format_site(s, colour);
+    fputs(text, stdout);
+    return DC_CTL_EXIT_OK;
+}
+
+/* watch --json: the document every second, for scripts that want a stream. */
+static int do_watch_json(dc_ctl_client *c)
+{
+    for (;;) {
+        int code = 0;
+        g_autoptr(GError) e = NULL;
+        g_autoptr(JsonNode) root = dc_ctl_get_json(c, "/api/stats", NULL, &code, &e);
+        if (!root) {
+            return fail(e->message, code);
+        }
+        print_json(root);
+        fflush(stdout);
+        g_usleep(G_USEC_PER_SEC);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    options o = {0};
+    GOptionEntry entries[] = {
+        {"server", 's', 0, G_OPTION_ARG_STRING, &o.server,
+         "diemcau-signal's URL (default " DEFAULT_SERVER ")", "URL"},
+        {"credential", 0, 0, G_OPTION_ARG_STRING, &o.credential,
+         "The technician credential (or $DIEMCAU_CREDENTIAL)", "C"},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
+         "Take the server and credential from this deployment file", "FILE"},
+        {"json", 'j', 0, G_OPTION_ARG_NONE, &o.json, "Print the service's JSON (pretty)", NULL},
+        {"no-colour", 0, 0, G_OPTION_ARG_NONE, &o.no_colour, "No colours (also $NO_COLOR)", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("status | watch | site ID - the technician's view of the links");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx, description);
+    g_autoptr(GError) e = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &e)) {
+        options_clear(&o);
+        fprintf(stderr, "diemcau-ctl: %s (see --help)\n", e->message);
+        return DC_CTL_EXIT_USAGE;
+    }
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    bool site = verb && strcmp(verb, "site") == 0;
+    if (!verb || (site ? argc != 3 : argc != 2) ||
+        (!site && strcmp(verb, "status") != 0 && strcmp(verb, "watch") != 0)) {
+        options_clear(&o);
+        fprintf(stderr, "diemcau-ctl: expected one of: status, watch, site ID (see --help)\n");
+        return DC_CTL_EXIT_USAGE;
+    }
+    if (!o.credential && g_getenv("DIEMCAU_CREDENTIAL") && *g_getenv("DIEMCAU_CREDENTIAL")) {
+        o.credential = g_strdup(g_getenv("DIEMCAU_CREDENTIAL"));
+    }
+    if (!apply_config(&o, &e)) {
+        options_clear(&o);
+        fprintf(stderr, "diemcau-ctl: %s\n", e->message);
+        return DC_CTL_EXIT_USAGE;
+    }
+    bool colour = !o.no_colour && isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR") &&
+                  g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+    g_autoptr(dc_ctl_client) c =
+        dc_ctl_client_new(o.server ? o.server : DEFAULT_SERVER, o.credential);
+    int rc;
+    if (site) {
+        rc = do_site(c, &o, argv[2], colour);
+    } else if (strcmp(verb, "status") == 0) {
+        rc = do_status(c, &o, colour);
+    } else if (o.json) {
+        rc = do_watch_json(c);
+    } else {
+        rc = dc_ctl_watch_run(c, colour);
+    }
+    options_clear(&o);
+    return rc;
+}
