@@ -13,6 +13,7 @@ const LEVEL_MS = 300; // who is speaking
 const STATS_MS = 1000; // link figures
 const SPEAKING_LEVEL = 0.02; // audioLevel (0..1, linear) above which a site speaks
 const SPEAKING_HOLD_MS = 900;
+const STAGE_SWITCH_MS = 1500; // the chair's stage moves to a new speaker after this
 
 const app = {
   phase: 'loading', // loading, join, joining, meeting, reconnecting, stopped
@@ -30,6 +31,8 @@ const app = {
   levels: new Map(), // site → last audio level
   speakingUntil: new Map(), // site → time (ms) until which it counts as speaking
   stageSpeaker: null, // the chair's stage: last district that spoke
+  stageCandidate: null, // the loudest district now, and since when (ms)
+  stageCandidateSince: 0,
   timers: [],
   retryMs: 1000,
   retryTimer: 0,
@@ -309,7 +312,18 @@ function pollLevels() {
     }
   }
   if (top < SPEAKING_LEVEL) loudest = null;
-  if (loudest && siteEntry(loudest)?.role !== 'chair') app.stageSpeaker = loudest;
+  // The chair's stage follows a district that stays the loudest for a while,
+  // not every cough.
+  if (loudest && siteEntry(loudest)?.role !== 'chair' && loudest !== app.stageSpeaker) {
+    if (app.stageCandidate !== loudest) {
+      app.stageCandidate = loudest;
+      app.stageCandidateSince = now;
+    } else if (now - app.stageCandidateSince >= STAGE_SWITCH_MS || !app.stageSpeaker) {
+      app.stageSpeaker = loudest;
+    }
+  } else {
+    app.stageCandidate = null;
+  }
   render();
 }
 
