@@ -340,13 +340,23 @@ int router_build_out(dc_router *r, unsigned receiver, unsigned source, unsigned 
 static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsigned kind,
                         const dc_rtp_view *v, const dc_vp8_descriptor *vp8, int64_t now_us)
 {
+    router_out *o = router_output(r, receiver, source, kind);
+    const router_in *in = &r->sites[source].in[kind];
+    /* After a sender restart the receiver's decoder still holds the old
+     * encoder's reference frames: a delta frame of the new encoder would
+     * decode to garbage. The output continues only on a keyframe. */
+    if (kind == DC_ROUTER_VIDEO && o->rw.started && o->rw.epoch != in->epoch &&
+        !(vp8 && vp8->keyframe)) {
+        r->stats.kf_gated++;
+        router_keyframe_request(r, source, now_us);
+        return;
+    }
     int n = router_build_out(r, receiver, source, kind, v, vp8, now_us);
     if (n < 0) {
         r->stats.oversize++;
         return;
     }
     size_t len = (size_t)n;
-    router_out *o = router_output(r, receiver, source, kind);
     o->packets++;
     o->bytes += len;
     dc_rtp_stats_rate_add(&o->rate, len, now_us);

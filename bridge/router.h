@@ -90,6 +90,7 @@ typedef struct {
     uint64_t keyframes_in;
     uint64_t sr_out, rr_out, sr_in;
     uint64_t oversize; /* packets too large to forward */
+    uint64_t kf_gated; /* video held back after a sender restart until its keyframe */
 } dc_router_stats;
 
 typedef struct dc_router dc_router;

@@ -153,12 +153,18 @@ static size_t make_rtp(uint8_t *buf, size_t cap, bool video, uint32_t ssrc, uint
     return off;
 }
 
+static void send_rtp_kf(fixture *f, unsigned site, bool video, uint32_t ssrc, uint16_t seq,
+                        uint32_t ts, uint16_t pic, bool keyframe)
+{
+    uint8_t buf[256];
+    size_t len = make_rtp(buf, sizeof buf, video, ssrc, seq, ts, pic, keyframe);
+    dc_router_receive_rtp(f->r, site, buf, len, f->now);
+}
+
 static void send_rtp(fixture *f, unsigned site, bool video, uint32_t ssrc, uint16_t seq,
                      uint32_t ts, uint16_t pic)
 {
-    uint8_t buf[256];
-    size_t len = make_rtp(buf, sizeof buf, video, ssrc, seq, ts, pic, false);
-    dc_router_receive_rtp(f->r, site, buf, len, f->now);
+    send_rtp_kf(f, site, video, ssrc, seq, ts, pic, false);
 }
 
 static const sent_pkt *sent_to(fixture *f, unsigned site, bool rtcp, unsigned nth)
@@ -238,8 +244,8 @@ static void test_reconnect_continuity(fixture *f, gconstpointer data)
             uint16_t s0 = starts[a];
             for (int i = 0; i < 30; i++) {
                 f->now += 33333;
-                send_rtp(f, 0, true, 0xaaaa0000u + (uint32_t)a, (uint16_t)(s0 + i),
-                         0xfffff000u + 3000u * (uint32_t)i, (uint16_t)(0x7ff0 + i));
+                send_rtp_kf(f, 0, true, 0xaaaa0000u + (uint32_t)a, (uint16_t)(s0 + i),
+                            0xfffff000u + 3000u * (uint32_t)i, (uint16_t)(0x7ff0 + i), i == 0);
             }
             dc_rtp_view last;
             g_autoptr(GBytes) last_data = g_bytes_ref(sent_to(f, 1, false, 29)->data);
@@ -251,9 +257,10 @@ static void test_reconnect_continuity(fixture *f, gconstpointer data)
             start_site(f, 0);
             clear_sent(f);
             uint16_t s1 = starts[b];
+            /* A new encoder starts with a keyframe. */
             for (int i = 0; i < 3; i++) {
-                send_rtp(f, 0, true, 0xbbbb0000u + (uint32_t)b, (uint16_t)(s1 + i),
-                         12345u + 3000u * (uint32_t)i, (uint16_t)(7 + i));
+                send_rtp_kf(f, 0, true, 0xbbbb0000u + (uint32_t)b, (uint16_t)(s1 + i),
+                            12345u + 3000u * (uint32_t)i, (uint16_t)(7 + i), i == 0);
                 f->now += 33333;
             }
             for (unsigned rcv = 1; rcv < N_SITES; rcv++) {
@@ -275,6 +282,61 @@ static void test_reconnect_continuity(fixture *f, gconstpointer data)
                 }
             }
         }
+    }
+}
+
+static unsigned count_pli_to(fixture *f, unsigned site);
+
+/* After a sender restart, delta frames of the new encoder must not reach
+ * receivers whose decoders hold the old encoder's references: the output
+ * resumes on the first keyframe, continuous from the last packet it sent,
+ * and the bridge asks the sender for that keyframe. */
+static void test_restart_waits_for_keyframe(fixture *f, gconstpointer data)
+{
+    for (size_t a = 0; a < G_N_ELEMENTS(starts); a++) {
+        clear_sent(f);
+        start_site(f, 0);
+        for (int i = 0; i < 10; i++) {
+            f->now += 66666;
+            send_rtp_kf(f, 0, true, 0x1000u, (uint16_t)(starts[a] + i), 90000u * (uint32_t)i,
+                        (uint16_t)i, i == 0);
+        }
+        g_assert_cmpuint(count_sent(f, 1, false), ==, 10);
+        dc_rtp_view last;
+        g_autoptr(GBytes) keep = g_bytes_ref(sent_to(f, 1, false, 9)->data);
+        gsize keep_len;
+        const uint8_t *kd = g_bytes_get_data(keep, &keep_len);
+        g_assert_cmpint(dc_rtp_parse(kd, keep_len, &last), ==, 0);
+
+        f->now += 400000;
+        start_site(f, 0);
+        clear_sent(f);
+        dc_router_stats before;
+        dc_router_get_stats(f->r, &before);
+        /* The new sender's first frames are deltas (its keyframe was lost). */
+        for (int i = 0; i < 4; i++) {
+            f->now += 66666;
+            send_rtp_kf(f, 0, true, 0x2000u, (uint16_t)(starts[a] + 500 + i), 5000u * (uint32_t)i,
+                        (uint16_t)(100 + i), false);
+        }
+        for (unsigned rcv = 1; rcv < N_SITES; rcv++)
+            g_assert_cmpuint(count_sent(f, rcv, false), ==, 0);
+        dc_router_stats mid;
+        dc_router_get_stats(f->r, &mid);
+        g_assert_cmpuint(mid.kf_gated, ==, before.kf_gated + 4 * (N_SITES - 1));
+        g_assert_cmpuint(count_pli_to(f, 0), >=, 1);
+        /* Its keyframe opens the output again, continuing the sequence. */
+        f->now += 66666;
+        send_rtp_kf(f, 0, true, 0x2000u, (uint16_t)(starts[a] + 504), 20000u, 104, true);
+        f->now += 66666;
+        send_rtp_kf(f, 0, true, 0x2000u, (uint16_t)(starts[a] + 505), 25000u, 105, false);
+        for (unsigned rcv = 1; rcv < N_SITES; rcv++)
+            g_assert_cmpuint(count_sent(f, rcv, false), ==, 2);
+        dc_rtp_view v;
+        parse_sent(sent_to(f, 1, false, 0), &v);
+        g_assert_cmpuint(v.seq, ==, (uint16_t)(last.seq + 1));
+        parse_sent(sent_to(f, 1, false, 1), &v);
+        g_assert_cmpuint(v.seq, ==, (uint16_t)(last.seq + 2));
     }
 }
 
@@ -787,6 +849,7 @@ int main(int argc, char **argv)
 #define ADD(path, fn) g_test_add(path, fixture, NULL, setup, fn, teardown)
     ADD("/router/forward-all-but-sender", test_forward_all_but_sender);
     ADD("/router/reconnect-continuity", test_reconnect_continuity);
+    ADD("/router/restart-waits-for-keyframe", test_restart_waits_for_keyframe);
     ADD("/router/nack-from-history", test_nack_from_history);
     ADD("/router/nack-across-reconnect", test_nack_across_reconnect);
     ADD("/router/nack-to-sender", test_nack_to_sender);
