@@ -12,8 +12,8 @@ char *dc_ctl_sparkline(const double *v, size_t n, size_t width, double full_scal
     if (width == 0) {
         return g_string_free(out, FALSE);
     }
-    double top = full_scale > 0 ? full_scale : 0;
-    for (size_t i = 0; i < n; i++) {
+    double top = full_scale;
+    for (size_t i = 0; full_scale <= 0 && i < n; i++) {
         if (!isnan(v[i]) && v[i] > top) {
             top = v[i];
         }

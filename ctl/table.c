@@ -399,7 +399,7 @@ char *dc_ctl_format_table(GPtrArray *rows, bool colour)
 
 const char *dc_ctl_table_legend(void)
 {
-    return "UP/↑ site→bridge, DOWN/↓ bridge→site, bit/s; JIT, RTT in ms; SC 0-100; ! problem";
+    return "UP/↑ site→bridge, DOWN/↓ bridge→site, bit/s; JIT, RTT ms; SC 0-100; ! problem";
 }
 
 char *dc_ctl_format_title(const dc_ctl_meta *meta)
@@ -431,7 +431,7 @@ char *dc_ctl_format_history(GPtrArray *rows, bool colour)
     GString *out = g_string_new(NULL);
     g_autoptr(GString) line = g_string_new(NULL);
     g_autofree char *site = dc_ctl_fit("LAST 60 s", NAME_W);
-    g_autofree char *h1 = dc_ctl_fit("LOSS, worse way (█ = 10 %)", SPARK_W);
+    g_autofree char *h1 = dc_ctl_fit("LOSS, worse way (█ ≥ 10 %)", SPARK_W);
     g_autofree char *h2 = dc_ctl_fit("BITRATE UP", SPARK_W);
     g_string_append_printf(line, "%s %s %s", site, h1, h2);
     end_line(out, line);
