@@ -341,8 +341,8 @@ static void add_row(GString *out, GString *line, const dc_ctl_row *r, bool colou
     bool up = r->present && strcmp(r->state, "connected") == 0;
     g_autofree char *name = dc_ctl_fit_name(r->name, NAME_W);
     g_string_append(line, name);
-    if (!r->present) {
-        /* Absent: nothing to measure, nothing to mark. */
+    if (!r->present && isnan(r->up_bps) && isnan(r->down_bps) && isnan(r->loss_up)) {
+        /* Absent and unknown to the bridge: nothing to measure or mark. */
         if (colour) {
             g_string_append(line, DIM);
         }

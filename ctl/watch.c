@@ -98,6 +98,11 @@ static unsigned terminal_lines(void)
 /* Appends @block's lines while fewer than @max lines are used. */
 static void add_lines(GString *out, unsigned *used, unsigned max, const char *block)
 {
+    if (*block == '\0' && *used < max) {
+        g_string_append_c(out, '\n'); /* an empty line */
+        (*used)++;
+        return;
+    }
     for (const char *p = block; *p && *used < max;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
