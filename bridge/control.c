@@ -25,7 +25,20 @@ struct dc_control {
     unsigned next_worker;
 };
 
-typedef enum { CMD_ADD, CMD_ANSWER, CMD_CANDIDATE, CMD_REMOVE, CMD_FREE, CMD_STATS } cmd_op;
+/* One link per meeting, plus a few for tools; 1 MiB per message (offers and
+ * answers of a 14-site meeting are ~20 KiB). */
+#define CONTROL_SPARE_LINKS 4
+#define CONTROL_MAX_MESSAGE (1024 * 1024)
+
+typedef enum {
+    CMD_ADD,
+    CMD_ANSWER,
+    CMD_CANDIDATE,
+    CMD_REMOVE,
+    CMD_FREE,
+    CMD_STATS,
+    CMD_ICE_RESTART
+} cmd_op;
 
 typedef struct {
     cmd_op op;
@@ -66,6 +79,9 @@ static gboolean cmd_run(gpointer data)
         break;
     case CMD_STATS:
         dc_meeting_stats(c->meeting, c->has_id, c->id);
+        break;
+    case CMD_ICE_RESTART:
+        dc_meeting_ice_restart(c->meeting, c->site);
         break;
     }
     return G_SOURCE_REMOVE;
@@ -254,6 +270,14 @@ static void handle_message(dc_control *c, SoupWebsocketConnection *conn, const c
         send_error(conn, meeting, endpoint, "message needs \"op\" and \"meeting\"");
         return;
     }
+    if (strcmp(op, "stats") != 0 && !g_hash_table_contains(c->meetings, meeting) &&
+        g_hash_table_size(c->meetings) >= c->config->max_meetings) {
+        g_warning("meeting %s refused: the bridge holds [limits] max_meetings = %u", meeting,
+                  c->config->max_meetings);
+        send_error(conn, meeting, endpoint,
+                   "meeting-limit: the bridge holds as many meetings as it allows");
+        return;
+    }
     if (strcmp(op, "hello") == 0) {
         meeting_get(c, meeting, conn);
         g_autoptr(JsonBuilder) b = reply_begin("hello");
@@ -287,6 +311,9 @@ static void handle_message(dc_control *c, SoupWebsocketConnection *conn, const c
     } else if (strcmp(op, "endpoint.remove") == 0) {
         if (g_hash_table_contains(c->meetings, meeting))
             hand_over(c, meeting_get(c, meeting, conn), CMD_REMOVE, endpoint, NULL);
+    } else if (strcmp(op, "ice-restart") == 0) {
+        if (g_hash_table_contains(c->meetings, meeting))
+            hand_over(c, meeting_get(c, meeting, conn), CMD_ICE_RESTART, endpoint, NULL);
     } else {
         send_error(conn, meeting, endpoint, "unknown op");
     }
@@ -326,9 +353,17 @@ static void on_websocket(SoupServer *server, SoupServerMessage *msg, const char 
                          SoupWebsocketConnection *conn, gpointer data)
 {
     dc_control *c = data;
+    if (c->conns->len >= c->config->max_meetings + CONTROL_SPARE_LINKS) {
+        g_warning("control link refused: %u links open ([limits] max_meetings + %u)", c->conns->len,
+                  CONTROL_SPARE_LINKS);
+        soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                                        "too many control links");
+        return;
+    }
     g_message("control link opened");
     g_ptr_array_add(c->conns, g_object_ref(conn));
     soup_websocket_connection_set_keepalive_interval(conn, 10);
+    soup_websocket_connection_set_max_incoming_payload_size(conn, CONTROL_MAX_MESSAGE);
     g_signal_connect(conn, "message", G_CALLBACK(on_ws_message), c);
     g_signal_connect(conn, "closed", G_CALLBACK(on_ws_closed), c);
 }

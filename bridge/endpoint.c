@@ -32,8 +32,10 @@ struct dc_endpoint {
     bool dtls_server;
     bool dtls_started;
     bool ice_ready;
+    bool ice_restarting; /* new local credentials; the answer's are due */
     bool closing;
-    GPtrArray *early_candidates; /* "a=candidate:..." before the answer */
+    unsigned n_remote_candidates; /* this ICE generation */
+    GPtrArray *early_candidates;  /* "a=candidate:..." before the answer */
     bool early_end;
     dc_endpoint_state state;
     dc_endpoint_stats stats;
@@ -42,7 +44,8 @@ struct dc_endpoint {
 
 static void set_state(dc_endpoint *e, dc_endpoint_state s, const char *why)
 {
-    if (e->state == s || e->state == DC_ENDPOINT_FAILED || e->closing)
+    if (e->state == s || e->state == DC_ENDPOINT_FAILED || e->state == DC_ENDPOINT_LOST ||
+        e->closing)
         return;
     e->state = s;
     e->cb.state(e->user, s, why);
@@ -158,7 +161,12 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
                 set_state(e, DC_ENDPOINT_CONNECTED, NULL);
         }
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
-        set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
+        /* With consent freshness on, libnice fails a component that was
+         * ready once when no consent check succeeded for 30 s. */
+        if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED)
+            set_state(e, DC_ENDPOINT_LOST, "ICE consent expired (RFC 7675)");
+        else
+            set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
     }
 }
 
@@ -174,7 +182,8 @@ dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_ca
     e->dtls = dc_dtls_new(cfg->cert);
     e->dtls_timer = dc_timer_new(cfg->ctx, dtls_timeout, e);
     e->agent =
-        nice_agent_new_full(cfg->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+        nice_agent_new_full(cfg->ctx, NICE_COMPATIBILITY_RFC5245,
+                            NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
     if (!e->dtls || !e->agent) {
         g_set_error(error, EP_ERROR, 0, "cannot create the ICE agent or DTLS state");
         dc_endpoint_free(e);
@@ -249,6 +258,13 @@ const char *dc_endpoint_ice_pwd(const dc_endpoint *e)
 /* Gives one "a=candidate:..." line to libnice. */
 static bool add_candidate_now(dc_endpoint *e, const char *line, GError **error)
 {
+    if (e->n_remote_candidates >= DC_ENDPOINT_MAX_REMOTE_CANDIDATES) {
+        e->stats.candidates_refused++;
+        g_set_error(error, EP_ERROR, 0, "more than %u remote candidates: refused",
+                    DC_ENDPOINT_MAX_REMOTE_CANDIDATES);
+        return false;
+    }
+    e->n_remote_candidates++;
     NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(e->agent, e->stream, line);
     if (!c) {
         g_set_error(error, EP_ERROR, 0, "cannot use remote candidate \"%s\"", line);
@@ -264,9 +280,31 @@ static bool add_candidate_now(dc_endpoint *e, const char *line, GError **error)
     return true;
 }
 
+/* Gives libnice the candidates that came before the remote credentials. */
+static void flush_early(dc_endpoint *e)
+{
+    for (guint i = 0; i < e->early_candidates->len; i++) {
+        g_autoptr(GError) err = NULL;
+        add_candidate_now(e, e->early_candidates->pdata[i], &err);
+    }
+    g_ptr_array_set_size(e->early_candidates, 0);
+    if (e->early_end)
+        nice_agent_peer_candidate_gathering_done(e->agent, e->stream);
+    e->early_end = false;
+}
+
 bool dc_endpoint_set_remote(dc_endpoint *e, const char *ufrag, const char *pwd,
                             const char *fingerprint, bool dtls_server, GError **error)
 {
+    if (e->remote_set && e->ice_restarting) {
+        if (!nice_agent_set_remote_credentials(e->agent, e->stream, ufrag, pwd)) {
+            g_set_error(error, EP_ERROR, 0, "libnice refused the restarted ICE credentials");
+            return false;
+        }
+        e->ice_restarting = false;
+        flush_early(e);
+        return true;
+    }
     if (e->remote_set)
         return true;
     if (dc_dtls_set_remote_fingerprint(e->dtls, fingerprint) < 0) {
@@ -279,13 +317,7 @@ bool dc_endpoint_set_remote(dc_endpoint *e, const char *ufrag, const char *pwd,
     }
     e->remote_set = true;
     e->dtls_server = dtls_server;
-    for (guint i = 0; i < e->early_candidates->len; i++) {
-        g_autoptr(GError) err = NULL;
-        add_candidate_now(e, e->early_candidates->pdata[i], &err);
-    }
-    g_ptr_array_set_size(e->early_candidates, 0);
-    if (e->early_end)
-        nice_agent_peer_candidate_gathering_done(e->agent, e->stream);
+    flush_early(e);
     maybe_start_dtls(e);
     return true;
 }
@@ -293,7 +325,7 @@ bool dc_endpoint_set_remote(dc_endpoint *e, const char *ufrag, const char *pwd,
 bool dc_endpoint_add_remote_candidate(dc_endpoint *e, const char *candidate, GError **error)
 {
     if (!candidate || !*candidate) {
-        if (e->remote_set)
+        if (e->remote_set && !e->ice_restarting)
             nice_agent_peer_candidate_gathering_done(e->agent, e->stream);
         else
             e->early_end = true;
@@ -301,13 +333,46 @@ bool dc_endpoint_add_remote_candidate(dc_endpoint *e, const char *candidate, GEr
     }
     char *line = g_str_has_prefix(candidate, "a=") ? g_strdup(candidate)
                                                    : g_strconcat("a=", candidate, NULL);
-    if (!e->remote_set) {
+    if (!e->remote_set || e->ice_restarting) {
+        if (e->early_candidates->len >= DC_ENDPOINT_MAX_REMOTE_CANDIDATES) {
+            g_free(line);
+            e->stats.candidates_refused++;
+            g_set_error(error, EP_ERROR, 0, "more than %u early remote candidates: refused",
+                        DC_ENDPOINT_MAX_REMOTE_CANDIDATES);
+            return false;
+        }
         g_ptr_array_add(e->early_candidates, line);
         return true;
     }
     bool ok = add_candidate_now(e, line, error);
     g_free(line);
     return ok;
+}
+
+bool dc_endpoint_restart_ice(dc_endpoint *e, GError **error)
+{
+    if (!nice_agent_restart_stream(e->agent, e->stream)) {
+        g_set_error(error, EP_ERROR, 0, "libnice cannot restart ICE");
+        return false;
+    }
+    g_clear_pointer(&e->ufrag, g_free);
+    g_clear_pointer(&e->pwd, g_free);
+    nice_agent_get_local_credentials(e->agent, e->stream, &e->ufrag, &e->pwd);
+    e->ice_restarting = e->remote_set;
+    e->n_remote_candidates = 0;
+    e->early_end = false;
+    g_ptr_array_set_size(e->early_candidates, 0);
+    e->stats.ice_restarts++;
+    return true;
+}
+
+void dc_endpoint_emit_local_candidates(dc_endpoint *e)
+{
+    GSList *list = nice_agent_get_local_candidates(e->agent, e->stream, 1);
+    for (GSList *l = list; l; l = l->next)
+        on_candidate(e->agent, l->data, e);
+    g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+    e->cb.candidate(e->user, "");
 }
 
 void dc_endpoint_send(dc_endpoint *e, const uint8_t *buf, size_t len, bool is_rtcp)

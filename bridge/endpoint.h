@@ -22,7 +22,11 @@ typedef enum {
     DC_ENDPOINT_CONNECTING,
     DC_ENDPOINT_CONNECTED, /* ICE ready and DTLS done: media flows */
     DC_ENDPOINT_FAILED,
+    DC_ENDPOINT_LOST, /* was connected, then RFC 7675 consent expired (30 s) */
 } dc_endpoint_state;
+
+/* Most remote candidates taken per ICE generation (answer + trickle). */
+#define DC_ENDPOINT_MAX_REMOTE_CANDIDATES 32
 
 typedef struct {
     /* A local candidate, "candidate:..." (no "a="). */
@@ -45,6 +49,8 @@ typedef struct {
     uint64_t dropped_srtp;  /* failed authentication or replay */
     uint64_t dropped_early; /* media before SRTP keys */
     uint64_t send_failed;
+    uint64_t ice_restarts;
+    uint64_t candidates_refused; /* over DC_ENDPOINT_MAX_REMOTE_CANDIDATES */
 } dc_endpoint_stats;
 
 typedef struct dc_endpoint dc_endpoint;
@@ -63,15 +69,29 @@ const char *dc_endpoint_ice_pwd(const dc_endpoint *e);
 
 /* Applies the remote side of the answer: ICE credentials, DTLS fingerprint
  * and role (dtls_server when the answer says a=setup:active). Only the first
- * call counts; later answers (renegotiation) keep the transport. Returns
- * false with error set on a bad fingerprint. */
+ * call counts; later answers (renegotiation) keep the transport, except
+ * that the first answer after dc_endpoint_restart_ice() sets the new remote
+ * ICE credentials (DTLS and SRTP are kept). Returns false with error set on a
+ * bad fingerprint. */
 bool dc_endpoint_set_remote(dc_endpoint *e, const char *ufrag, const char *pwd,
                             const char *fingerprint, bool dtls_server, GError **error);
 
 /* Adds a trickled remote candidate ("candidate:..." with or without "a=");
  * NULL or "" means end of candidates. Kept until the answer when early.
- * Returns false with error set when it does not parse. */
+ * Returns false with error set when it does not parse, or when the peer has
+ * already given DC_ENDPOINT_MAX_REMOTE_CANDIDATES in this ICE generation. */
 bool dc_endpoint_add_remote_candidate(dc_endpoint *e, const char *candidate, GError **error);
+
+/* ICE restart (RFC 8445 section 9): new local ICE credentials for the
+ * stream (read them again with dc_endpoint_ice_ufrag/pwd for the new offer),
+ * remote candidates forgotten; the DTLS association and SRTP keys stay, and
+ * media keeps using the old pair until checks select a new one. Returns
+ * false with error set when libnice refuses. */
+bool dc_endpoint_restart_ice(dc_endpoint *e, GError **error);
+
+/* Sends every local candidate again through cb->candidate, then "" (after an
+ * ICE restart the peer has forgotten them). */
+void dc_endpoint_emit_local_candidates(dc_endpoint *e);
 
 /* Protects and sends one plaintext RTP or RTCP packet; dropped (counted)
  * before the SRTP keys exist. No allocation. */

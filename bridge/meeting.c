@@ -13,6 +13,7 @@
 
 #define REOFFER_DEBOUNCE_US 200000
 #define STATS_LOG_INTERVAL_S 5
+#define ICE_RESTART_MIN_INTERVAL_US 1000000
 
 typedef struct {
     dc_meeting *m;
@@ -25,7 +26,10 @@ typedef struct {
     bool answer_pending; /* ... and its answer has not come */
     bool offer_queued;   /* another offer is due once it comes */
     bool reoffer_armed;
+    bool restart_queued;     /* an ICE restart is due once the answer comes */
+    int64_t last_restart_us; /* when the last ICE restart was made */
     dc_timer *offer_timer;
+    dc_timer *drop_timer; /* frees a lost endpoint outside libnice's callback */
 } meeting_site;
 
 struct dc_meeting {
@@ -228,7 +232,28 @@ static void ep_state(void *user, dc_endpoint_state state, const char *why)
         g_warning("meeting %s site %s: failed: %s", ms->m->id, ms->m->site_ids[ms->index],
                   why ? why : "?");
         emit_state(ms->m, ms->index, "failed");
+    } else if (state == DC_ENDPOINT_LOST) {
+        g_warning("meeting %s site %s: lost: %s", ms->m->id, ms->m->site_ids[ms->index],
+                  why ? why : "?");
+        /* Stop sending at once; free the endpoint on the next iteration. */
+        dc_router_site_stop(ms->m->router, ms->index);
+        router_rearm(ms->m);
+        emit_state(ms->m, ms->index, "lost");
+        dc_timer_set(ms->drop_timer, g_get_monotonic_time());
     }
+}
+
+static void drop_timeout(void *user, int64_t now_us)
+{
+    meeting_site *ms = user;
+    if (!ms->ep || dc_endpoint_get_state(ms->ep) != DC_ENDPOINT_LOST)
+        return;
+    dc_endpoint_free(ms->ep);
+    ms->ep = NULL;
+    ms->offered = ms->answer_pending = ms->offer_queued = ms->restart_queued = false;
+    g_message("meeting %s site %s: endpoint freed (consent lost)", ms->m->id,
+              ms->m->site_ids[ms->index]);
+    schedule_reoffers(ms->m, ms->index);
 }
 
 static void ep_rtp(void *user, const uint8_t *buf, size_t len, int64_t now_us)
@@ -270,6 +295,7 @@ dc_meeting *dc_meeting_new(const char *id, const dc_meeting_env *env,
         m->sites[i].m = m;
         m->sites[i].index = i;
         m->sites[i].offer_timer = dc_timer_new(env->ctx, offer_timeout, &m->sites[i]);
+        m->sites[i].drop_timer = dc_timer_new(env->ctx, drop_timeout, &m->sites[i]);
     }
     dc_router_callbacks rcb = {.send = router_send};
     m->router = dc_router_new(m->n_sites, g_random_int() | (uint64_t)g_random_int() << 32,
@@ -288,6 +314,7 @@ void dc_meeting_free(dc_meeting *m)
     for (unsigned i = 0; i < m->n_sites; i++) {
         dc_endpoint_free(m->sites[i].ep);
         dc_timer_free(m->sites[i].offer_timer);
+        dc_timer_free(m->sites[i].drop_timer);
         g_free(m->sites[i].session);
     }
     g_source_destroy(m->stats_source);
@@ -327,7 +354,8 @@ void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *sessio
     ms->ep = NULL;
     g_free(ms->session);
     ms->session = g_strdup(session);
-    ms->offered = ms->answer_pending = ms->offer_queued = false;
+    ms->offered = ms->answer_pending = ms->offer_queued = ms->restart_queued = false;
+    ms->last_restart_us = 0;
     ms->origin_id = (((uint64_t)g_random_int() << 32) | g_random_int()) >> 1;
     ms->version = 0;
     dc_endpoint_config cfg = {
@@ -355,6 +383,48 @@ void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *sessio
     send_offer(ms);
     if (joined)
         schedule_reoffers(m, (unsigned)i);
+}
+
+/* New ICE credentials for the site's stream, then an offer that carries them
+ * (same mids, fingerprint and SSRCs) and our candidates again. */
+static void restart_ice(meeting_site *ms)
+{
+    dc_meeting *m = ms->m;
+    ms->restart_queued = false;
+    ms->last_restart_us = g_get_monotonic_time();
+    g_autoptr(GError) error = NULL;
+    if (!dc_endpoint_restart_ice(ms->ep, &error)) {
+        emit_error(m, ms->index, error->message);
+        return;
+    }
+    g_message("meeting %s site %s: ICE restart (new ufrag %s)", m->id, m->site_ids[ms->index],
+              dc_endpoint_ice_ufrag(ms->ep));
+    send_offer(ms);
+    dc_endpoint_emit_local_candidates(ms->ep);
+}
+
+void dc_meeting_ice_restart(dc_meeting *m, const char *site)
+{
+    int i = site_index(m, site);
+    if (i < 0)
+        return;
+    meeting_site *ms = &m->sites[i];
+    if (!ms->ep) {
+        emit_error(m, (unsigned)i, "ice-restart for a site without an endpoint");
+        return;
+    }
+    if (ms->restart_queued)
+        return;
+    if (ms->answer_pending) {
+        ms->restart_queued = true; /* after this answer: one offer at a time */
+        return;
+    }
+    if (ms->last_restart_us &&
+        g_get_monotonic_time() - ms->last_restart_us < ICE_RESTART_MIN_INTERVAL_US) {
+        g_message("meeting %s site %s: ICE restart asked again within 1 s: ignored", m->id, site);
+        return;
+    }
+    restart_ice(ms);
 }
 
 void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp)
@@ -389,7 +459,9 @@ void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp)
     }
     dc_offer_remote_clear(&remote);
     router_rearm(m);
-    if (ms->offer_queued)
+    if (ms->restart_queued)
+        restart_ice(ms);
+    else if (ms->offer_queued)
         send_offer(ms);
 }
 
@@ -495,6 +567,8 @@ static const char *site_state(const meeting_site *ms)
         return "connected";
     case DC_ENDPOINT_FAILED:
         return "failed";
+    case DC_ENDPOINT_LOST:
+        return "lost";
     default:
         return "connecting";
     }

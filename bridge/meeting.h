@@ -57,6 +57,11 @@ void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp);
 /* candidate: a trickled remote candidate; empty = end of candidates. */
 void dc_meeting_candidate(dc_meeting *m, const char *site, const char *candidate);
 
+/* ice-restart: the site's path broke; new ICE credentials for its stream and
+ * an offer with them (after the pending answer, if any; at most one per
+ * second). DTLS, SRTP, mids and SSRCs are kept. */
+void dc_meeting_ice_restart(dc_meeting *m, const char *site);
+
 /* stats: emits {"op":"stats","id":id,"meeting":ID,"sites":{...}} with every
  * configured site's link statistics and score (docs/control.md, "stats").
  * has_id false leaves "id" out. */

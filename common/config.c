@@ -166,7 +166,7 @@ static const char *const signaling_keys[] = {
 static const char *const bridge_keys[] = {
     "control_address", "control_port",    "udp_port_min",   "udp_port_max",
     "workers",         "local_addresses", "public_address", NULL};
-static const char *const limits_keys[] = {"max_sites", NULL};
+static const char *const limits_keys[] = {"max_sites", "max_meetings", "max_pending_joins", NULL};
 static const char *const site_keys[] = {"name", "role", "credential", NULL};
 
 static const char *const *keys_of_group(const char *group)
@@ -446,6 +446,14 @@ static bool load_limits(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **erro
         return false;
     }
     cfg->max_sites = (unsigned)n;
+    guint64 mm = cfg->max_meetings, pj = cfg->max_pending_joins;
+    if (!get_uint(kf, c, "limits", "max_meetings", 1, 10000, "a meeting count", &mm, error) ||
+        !get_uint(kf, c, "limits", "max_pending_joins", 1, 10000, "a connection count", &pj,
+                  error)) {
+        return false;
+    }
+    cfg->max_meetings = (unsigned)mm;
+    cfg->max_pending_joins = (unsigned)pj;
     return true;
 }
 
@@ -536,6 +544,8 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
     cfg->workers = 2;
     cfg->local_addresses = g_new0(char *, 1);
     cfg->max_sites = 14;
+    cfg->max_meetings = 64;
+    cfg->max_pending_joins = 32;
 
     g_autofree char *cwd = base_dir ? NULL : g_get_current_dir();
     g_autoptr(GKeyFile) kf = g_key_file_new();

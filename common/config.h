@@ -78,6 +78,8 @@ typedef struct {
 
     /* [limits] */
     unsigned max_sites; /* most sites present at once, 1..1000, default 14 */
+    unsigned max_meetings;      /* bridge: most meetings at once, 1..10000, default 64 */
+    unsigned max_pending_joins; /* signal: most connections not yet joined, default 32 */
 
     /* [site.<id>] in file order */
     dc_config_site *sites;
