@@ -160,13 +160,14 @@ static bool scan_lines(load_ctx *c, const char *data, size_t len, GError **error
 /* ------------------------------------------------------------------------ */
 /* Schema                                                                   */
 
-static const char *const meeting_keys[] = {"id", "title", NULL};
+static const char *const meeting_keys[] = {"id", "title", "lobby", NULL};
 static const char *const signaling_keys[] = {
     "address", "port", "web_root", "technician_credential", "metrics_open", NULL};
 static const char *const bridge_keys[] = {
     "control_address", "control_port",    "udp_port_min",   "udp_port_max",
     "workers",         "local_addresses", "public_address", NULL};
 static const char *const limits_keys[] = {"max_sites", "max_meetings", "max_pending_joins", NULL};
+static const char *const record_keys[] = {"path", NULL};
 static const char *const site_keys[] = {"name", "role", "credential", NULL};
 
 static const char *const *keys_of_group(const char *group)
@@ -183,6 +184,9 @@ static const char *const *keys_of_group(const char *group)
     if (strcmp(group, "limits") == 0) {
         return limits_keys;
     }
+    if (strcmp(group, "record") == 0) {
+        return record_keys;
+    }
     if (g_str_has_prefix(group, "site.")) {
         return site_keys;
     }
@@ -196,7 +200,7 @@ static bool check_known(GKeyFile *kf, load_ctx *c, GError **error)
         const char *const *known = keys_of_group(groups[i]);
         if (!known) {
             fail(error, c, DC_CONFIG_ERROR_UNKNOWN, groups[i], NULL,
-                 "unknown group (known: meeting, signaling, bridge, limits, site.<id>)");
+                 "unknown group (known: meeting, signaling, bridge, limits, record, site.<id>)");
             return false;
         }
         g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
@@ -357,7 +361,8 @@ static bool load_meeting(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **err
         return false;
     }
     if (!get_string(kf, c, "meeting", "id", true, &cfg->meeting_id, error) ||
-        !get_string(kf, c, "meeting", "title", false, &cfg->meeting_title, error)) {
+        !get_string(kf, c, "meeting", "title", false, &cfg->meeting_title, error) ||
+        !get_bool(kf, c, "meeting", "lobby", &cfg->lobby, error)) {
         return false;
     }
     if (!valid_id(cfg->meeting_id, 64)) {
@@ -436,6 +441,18 @@ static bool load_bridge(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **erro
         g_strfreev(cfg->local_addresses);
         cfg->local_addresses = (char **)g_ptr_array_free(out, FALSE);
     }
+    return true;
+}
+
+/* [record] path: the meeting record (SQLite), relative to the file's folder. */
+static bool load_record(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char *base_dir,
+                        GError **error)
+{
+    g_autofree char *path = g_strdup("diemcau.db");
+    if (!get_string(kf, c, "record", "path", false, &path, error)) {
+        return false;
+    }
+    cfg->record_path = g_canonicalize_filename(path, base_dir);
     return true;
 }
 
@@ -558,6 +575,7 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
     ok = ok && check_known(kf, &c, error) && load_meeting(kf, &c, cfg, error) &&
          load_signaling(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_bridge(kf, &c, cfg, error) && load_limits(kf, &c, cfg, error) &&
+         load_record(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_sites(kf, &c, cfg, error);
     g_array_free(c.lines, TRUE);
     return ok ? g_steal_pointer(&cfg) : NULL;
@@ -603,6 +621,7 @@ void dc_config_free(dc_config *config)
     }
     g_free(config->technician_credential);
     g_free(config->web_root);
+    g_free(config->record_path);
     g_free(config->bridge_address);
     g_strfreev(config->local_addresses);
     g_free(config->public_address);

@@ -55,6 +55,8 @@ typedef struct {
     /* [meeting] */
     char *meeting_id;    /* [a-z0-9-], 1..64 bytes */
     char *meeting_title; /* UTF-8; defaults to meeting_id */
+    bool lobby;          /* sites wait in a lobby until the chair opens the
+                          * meeting; default false (open from the start) */
 
     /* [signaling] */
     char *signal_address;        /* IP literal, default 127.0.0.1 */
@@ -80,6 +82,10 @@ typedef struct {
     unsigned max_sites; /* most sites present at once, 1..1000, default 14 */
     unsigned max_meetings;      /* bridge: most meetings at once, 1..10000, default 64 */
     unsigned max_pending_joins; /* signal: most connections not yet joined, default 32 */
+
+    /* [record] */
+    char *record_path; /* the meeting record (SQLite), absolute; default
+                        * "diemcau.db" next to the config file */
 
     /* [site.<id>] in file order */
     dc_config_site *sites;

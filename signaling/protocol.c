@@ -111,6 +111,87 @@ void dc_client_msg_clear(dc_client_msg *msg)
     candidate_clear(&msg->cand);
 }
 
+/* An optional boolean member: -1 absent (or null), 0 false, 1 true. */
+static bool get_tristate(JsonObject *o, const char *field, int *out, dc_protocol_error *err)
+{
+    *out = -1;
+    JsonNode *n = json_object_get_member(o, field);
+    if (!n || JSON_NODE_HOLDS_NULL(n)) {
+        return true;
+    }
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
+        return bad(err, field, "“%s” must be true or false", field);
+    }
+    *out = json_node_get_boolean(n) ? 1 : 0;
+    return true;
+}
+
+/* The chair's commands and the sites' own (docs/protocol.md, "The chair"). */
+static bool parse_chair(JsonObject *o, const char *type, dc_client_msg *msg,
+                        dc_protocol_error *err)
+{
+    static const struct {
+        const char *name;
+        dc_chair_cmd_type cmd;
+        int site; /* 0 none, 1 required, 2 optional (null allowed) */
+    } cmds[] = {
+        {"open", DC_CHAIR_CMD_OPEN, 0},     {"lock", DC_CHAIR_CMD_LOCK, 0},
+        {"end", DC_CHAIR_CMD_END, 0},       {"mute", DC_CHAIR_CMD_MUTE, 2},
+        {"floor", DC_CHAIR_CMD_FLOOR, 2},   {"remove", DC_CHAIR_CMD_REMOVE, 1},
+        {"allow", DC_CHAIR_CMD_ALLOW, 1},   {"hand", DC_CHAIR_CMD_HAND, 0},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
+        if (strcmp(type, cmds[i].name) != 0) {
+            continue;
+        }
+        msg->type = DC_CLIENT_CHAIR;
+        msg->cmd.type = cmds[i].cmd;
+        msg->cmd.audio = msg->cmd.video = -1;
+        if (cmds[i].site && !get_str(o, "site", cmds[i].site == 1, 1, 64, &msg->site, err)) {
+            return false;
+        }
+        msg->cmd.site = msg->site;
+        int flag = -1;
+        switch (cmds[i].cmd) {
+        case DC_CHAIR_CMD_MUTE:
+            if (!get_tristate(o, "audio", &msg->cmd.audio, err) ||
+                !get_tristate(o, "video", &msg->cmd.video, err)) {
+                return false;
+            }
+            if (msg->cmd.audio < 0 && msg->cmd.video < 0) {
+                return bad(err, "audio", "“audio” or “video” is needed");
+            }
+            return true;
+        case DC_CHAIR_CMD_LOCK:
+            if (!get_tristate(o, "locked", &flag, err)) {
+                return false;
+            }
+            msg->cmd.flag = flag != 0;
+            return true;
+        case DC_CHAIR_CMD_HAND:
+            if (!get_tristate(o, "raised", &flag, err)) {
+                return false;
+            }
+            if (flag < 0) {
+                return bad(err, "raised", "“raised” is missing");
+            }
+            msg->cmd.flag = flag == 1;
+            return true;
+        case DC_CHAIR_CMD_FLOOR:
+            if (!json_object_has_member(o, "site")) {
+                return bad(err, "site", "“site” is missing (null takes the floor back)");
+            }
+            return true;
+        default:
+            return true;
+        }
+    }
+    return bad(err, "type",
+               "unknown message type “%s” (join, answer, candidate, leave, open, lock, end, "
+               "mute, hand, floor, remove, allow)",
+               type);
+}
+
 static bool parse_client(JsonObject *o, dc_client_msg *msg, dc_protocol_error *err)
 {
     g_autofree char *type = NULL;
@@ -142,7 +223,11 @@ static bool parse_client(JsonObject *o, dc_client_msg *msg, dc_protocol_error *e
         msg->type = DC_CLIENT_LEAVE;
         return true;
     }
-    return bad(err, "type", "unknown message type “%s” (join, answer, candidate, leave)", type);
+    if (strcmp(type, "ice-restart") == 0) {
+        msg->type = DC_CLIENT_ICE_RESTART;
+        return true;
+    }
+    return parse_chair(o, type, msg, err);
 }
 
 bool dc_protocol_parse_client(const char *data, size_t len, dc_client_msg *msg,
@@ -214,7 +299,8 @@ static bool parse_state(JsonObject *o, dc_bridge_msg *msg, dc_protocol_error *er
     } states[] = {{"connecting", DC_SITE_CONNECTING},
                   {"connected", DC_SITE_CONNECTED},
                   {"failed", DC_SITE_CONNECTING},
-                  {"closed", DC_SITE_CONNECTING}};
+                  {"closed", DC_SITE_CONNECTING},
+                  {"lost", DC_SITE_CONNECTING}}; /* the service then removes the site */
     for (size_t i = 0; i < G_N_ELEMENTS(states); i++) {
         if (strcmp(msg->state_name, states[i].name) == 0) {
             msg->state = states[i].state;
@@ -334,6 +420,7 @@ static void add_roster_sites(JsonBuilder *b, const dc_roster *roster)
         json_builder_set_member_name(b, "present");
         json_builder_add_boolean_value(b, e.session != NULL);
         add_str(b, "state", dc_site_state_name(e.state));
+        dc_roster_decorate(roster, b, (ptrdiff_t)i);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -359,6 +446,7 @@ char *dc_protocol_welcome_json(const dc_config *cfg, const dc_config_site *site,
     add_meeting(b, cfg);
     json_builder_set_member_name(b, "roster");
     add_roster_sites(b, roster);
+    dc_roster_decorate(roster, b, -1);
     return finish(b);
 }
 
@@ -367,6 +455,7 @@ char *dc_protocol_roster_json(const dc_roster *roster)
     g_autoptr(JsonBuilder) b = start("type", "roster");
     json_builder_set_member_name(b, "sites");
     add_roster_sites(b, roster);
+    dc_roster_decorate(roster, b, -1);
     return finish(b);
 }
 
@@ -378,6 +467,7 @@ char *dc_protocol_api_roster_json(const dc_config *cfg, const dc_roster *roster,
     add_str(b, "bridge", bridge_up ? "up" : "down");
     json_builder_set_member_name(b, "sites");
     add_roster_sites(b, roster);
+    dc_roster_decorate(roster, b, -1);
     return finish(b);
 }
 
@@ -439,6 +529,13 @@ char *dc_protocol_answer_json(const char *meeting, const char *endpoint, const c
 {
     g_autoptr(JsonBuilder) b = start_endpoint("answer", meeting, endpoint, session);
     add_str(b, "sdp", sdp);
+    return finish(b);
+}
+
+char *dc_protocol_ice_restart_json(const char *meeting, const char *endpoint,
+                                   const char *session)
+{
+    g_autoptr(JsonBuilder) b = start_endpoint("ice-restart", meeting, endpoint, session);
     return finish(b);
 }
 

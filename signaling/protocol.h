@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/config.h"
+#include "signaling/chair.h"
 #include "signaling/roster.h"
 
 /* Limits on what a peer may send (bytes). */
@@ -42,15 +43,18 @@ typedef enum {
     DC_CLIENT_ANSWER,
     DC_CLIENT_CANDIDATE,
     DC_CLIENT_LEAVE,
+    DC_CLIENT_ICE_RESTART, /* the site's media path broke: new ICE credentials */
+    DC_CLIENT_CHAIR, /* open, lock, end, mute, hand, floor, remove, allow */
 } dc_client_type;
 
 typedef struct {
     dc_client_type type;
-    char *site;        /* join */
+    char *site;        /* join; the target of a chair command (or NULL) */
     char *credential;  /* join */
     char *role;        /* join; NULL when not given, else a valid role name */
     char *sdp;         /* answer */
     dc_candidate cand; /* candidate */
+    dc_chair_cmd cmd;  /* DC_CLIENT_CHAIR; cmd.site points into site */
 } dc_client_msg;
 
 /* Parses one message from a site. On failure returns false with err->code
@@ -111,5 +115,8 @@ char *dc_protocol_endpoint_json(const char *op, const char *meeting, const char 
                                 const char *session);
 char *dc_protocol_answer_json(const char *meeting, const char *endpoint, const char *session,
                               const char *sdp);
+/* {"op":"ice-restart","meeting","endpoint","session"} for the bridge. */
+char *dc_protocol_ice_restart_json(const char *meeting, const char *endpoint,
+                                   const char *session);
 char *dc_protocol_bridge_candidate_json(const char *meeting, const char *endpoint,
                                         const char *session, const dc_candidate *cand);

@@ -12,6 +12,8 @@ struct dc_roster {
     const dc_config *cfg;
     slot *slots; /* parallel to cfg->sites */
     dc_roster_credential_fn credential_equal;
+    dc_roster_decorate_fn decorate;
+    void *decorate_user;
 };
 
 dc_roster *dc_roster_new(const dc_config *cfg)
@@ -124,6 +126,19 @@ const char *dc_roster_session(const dc_roster *roster, const char *site)
 {
     slot *s = find(roster, site, NULL);
     return s ? s->session : NULL;
+}
+
+void dc_roster_set_decorator(dc_roster *roster, dc_roster_decorate_fn fn, void *user)
+{
+    roster->decorate = fn;
+    roster->decorate_user = user;
+}
+
+void dc_roster_decorate(const dc_roster *roster, void *json_builder, ptrdiff_t i)
+{
+    if (roster->decorate) {
+        roster->decorate(roster->decorate_user, json_builder, i);
+    }
 }
 
 size_t dc_roster_size(const dc_roster *roster)

@@ -67,6 +67,14 @@ bool dc_roster_reset_states(dc_roster *roster);
 /* The current session of @site, or NULL. Lives until the next change. */
 const char *dc_roster_session(const dc_roster *roster, const char *site);
 
+/* Adds members to the JSON of the roster (signaling/protocol): called with
+ * the JsonBuilder inside each site's object (@i its index) and inside the
+ * message's top-level object (@i -1). NULL @fn removes it. The chair's state
+ * (signaling/host) is shown this way. */
+typedef void (*dc_roster_decorate_fn)(void *user, void *json_builder, ptrdiff_t i);
+void dc_roster_set_decorator(dc_roster *roster, dc_roster_decorate_fn fn, void *user);
+void dc_roster_decorate(const dc_roster *roster, void *json_builder, ptrdiff_t i);
+
 size_t dc_roster_size(const dc_roster *roster);    /* configured sites */
 size_t dc_roster_present(const dc_roster *roster); /* sites present */
 /* Entry @i (0 <= i < size), in config order. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "signaling/bridge-link.h"
+#include "signaling/host.h"
 #include "signaling/protocol.h"
 #include "signaling/roster.h"
 #include "signaling/session.h"
@@ -15,6 +16,7 @@
 /* WebSocket close codes of the site protocol (docs/protocol.md). */
 #define CLOSE_REPLACED 4001
 #define CLOSE_TOO_MANY 4002
+#define CLOSE_LOST 4010
 
 /* How often the bridge is asked for statistics (docs/control.md, "stats"). */
 #define STATS_POLL_MS 1000
@@ -30,6 +32,7 @@ struct dc_service {
     GHashTable *by_site;    /* site id → joined dc_session (borrowed) */
     GHashTable *bridge_has; /* site id → session id the bridge was given */
 
+    dc_host *host;       /* the chair's control and the meeting record */
     dc_stats *stats;     /* the bridge's latest statistics and their history */
     guint stats_source;  /* the poll timer */
     int64_t stats_id;    /* id of the last stats request */
@@ -50,6 +53,7 @@ static void bridge_add(dc_service *svc, const char *site, const char *session)
         dc_protocol_endpoint_json("endpoint.add", svc->cfg->meeting_id, site, session);
     if (dc_bridge_link_send(svc->link, json)) {
         g_hash_table_replace(svc->bridge_has, g_strdup(site), g_strdup(session));
+        dc_host_bridge_added(svc->host, site);
     }
 }
 
@@ -72,7 +76,7 @@ static void bridge_add_all(dc_service *svc)
     g_hash_table_remove_all(svc->bridge_has);
     for (size_t i = 0; i < dc_roster_size(svc->roster); i++) {
         dc_roster_entry e = dc_roster_entry_at(svc->roster, i);
-        if (e.session) {
+        if (e.session && dc_host_has_media(svc->host, e.site->id)) {
             bridge_add(svc, e.site->id, e.session);
         }
     }
@@ -115,6 +119,19 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
                               "this connection has already joined; send leave first");
         return;
     }
+    /* The chair's lock and removals, for a site that proved its credential. */
+    const dc_config_site *cs = dc_config_find_site(svc->cfg, m->site);
+    const char *why_not = NULL;
+    const char *refused =
+        cs && dc_config_credential_equal(cs->credential, m->credential)
+            ? dc_host_join_check(svc->host, cs->id, dc_roster_session(svc->roster, cs->id) != NULL,
+                                 &why_not)
+            : NULL;
+    if (refused) {
+        g_message("join refused: site=%s peer=%s code=%s", m->site, dc_session_peer(s), refused);
+        dc_session_send_error(s, refused, NULL, why_not);
+        return;
+    }
     g_autofree char *sid = random_id();
     g_autofree char *replaced = NULL;
     dc_join_result r = dc_roster_join(svc->roster, m->site, m->credential, m->role, sid, &replaced);
@@ -148,8 +165,11 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
 
     g_autofree char *welcome = dc_protocol_welcome_json(svc->cfg, site, sid, svc->roster);
     dc_session_send(s, welcome);
+    dc_host_joined(svc->host, site->id);
     broadcast_roster(svc);
-    if (dc_bridge_link_is_ready(svc->link)) {
+    if (!dc_host_has_media(svc->host, site->id)) {
+        bridge_remove(svc, site->id); /* waits in the lobby */
+    } else if (dc_bridge_link_is_ready(svc->link)) {
         bridge_remove(svc, site->id);
         bridge_add(svc, site->id, sid);
     } else {
@@ -168,9 +188,23 @@ static void detach(dc_service *svc, dc_session *s, const char *how)
         return;
     }
     g_message("site=%s session=%s %s", site, sid, how);
+    dc_host_left(svc->host, site, how);
     g_hash_table_remove(svc->by_site, site);
     bridge_remove(svc, site);
     broadcast_roster(svc);
+}
+
+/* The bridge lost the site's media path (RFC 7675 consent expired: no
+ * answer to its checks for 30 s): it has freed the endpoint. The site leaves
+ * the roster; its connection, likely dead too, is closed (a site that comes
+ * back rejoins). */
+static void site_lost(dc_service *svc, dc_session *s)
+{
+    g_warning("site=%s session=%s lost (ICE consent expired)", dc_session_site(s),
+              dc_session_id(s));
+    dc_session_send_error(s, "lost", NULL, "the bridge lost this site's media path");
+    detach(svc, s, "removed (lost)");
+    dc_session_close(s, CLOSE_LOST, "media path lost");
 }
 
 static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
@@ -194,8 +228,15 @@ static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
         json = dc_protocol_bridge_candidate_json(svc->cfg->meeting_id, site, dc_session_id(s),
                                                  &m->cand);
         break;
+    case DC_CLIENT_ICE_RESTART:
+        g_message("site=%s asks for an ICE restart", site);
+        json = dc_protocol_ice_restart_json(svc->cfg->meeting_id, site, dc_session_id(s));
+        break;
     case DC_CLIENT_LEAVE:
         detach(svc, s, "left");
+        return;
+    case DC_CLIENT_CHAIR:
+        dc_host_command(svc->host, site, m);
         return;
     case DC_CLIENT_JOIN:
         return;
@@ -213,6 +254,64 @@ static void on_site_closed(void *user, dc_session *s)
     detach(svc, s, "disconnected");
     g_ptr_array_remove_fast(svc->sessions, s); /* frees s */
 }
+
+/* ---- the host's callbacks (signaling/host.h) ---- */
+
+static void host_send_site(void *user, const char *site, const char *json)
+{
+    dc_session *s = current(user, site, NULL);
+    if (s) {
+        dc_session_send(s, json);
+    }
+}
+
+static void host_broadcast(void *user, const char *json)
+{
+    broadcast(user, json);
+}
+
+static void host_roster_changed(void *user)
+{
+    broadcast_roster(user);
+}
+
+static bool host_bridge_send(void *user, const char *json)
+{
+    dc_service *svc = user;
+    return dc_bridge_link_send(svc->link, json);
+}
+
+static void host_bridge_add(void *user, const char *site)
+{
+    dc_service *svc = user;
+    const char *session = dc_roster_session(svc->roster, site);
+    if (session && dc_bridge_link_is_ready(svc->link)) {
+        g_autofree char *sid = g_strdup(session);
+        bridge_remove(svc, site);
+        bridge_add(svc, site, sid);
+    }
+}
+
+static void host_disconnect(void *user, const char *site, const char *json, unsigned short code,
+                            const char *reason)
+{
+    dc_service *svc = user;
+    dc_session *s = current(svc, site, NULL);
+    if (s) {
+        dc_session_send(s, json);
+        detach(svc, s, reason);
+        dc_session_close(s, code, reason);
+    }
+}
+
+static const dc_host_callbacks host_cb = {
+    .send_site = host_send_site,
+    .broadcast = host_broadcast,
+    .roster_changed = host_roster_changed,
+    .bridge_send = host_bridge_send,
+    .bridge_add = host_bridge_add,
+    .disconnect = host_disconnect,
+};
 
 static const dc_session_callbacks session_cb = {
     .message = on_site_message,
@@ -259,6 +358,7 @@ static void on_bridge_stats(void *user, const char *json, size_t len)
         return;
     }
     svc->stats_answered = true;
+    dc_host_stats(svc->host, svc->stats);
 }
 
 /* Once a second: a history step of NaN when the last request went
@@ -311,6 +411,10 @@ static void on_bridge_message(void *user, const dc_bridge_msg *m)
         json = dc_protocol_candidate_json(&m->cand);
         break;
     case DC_BRIDGE_STATE:
+        if (strcmp(m->state_name, "lost") == 0) {
+            site_lost(svc, s);
+            return;
+        }
         g_message("site=%s media %s", m->endpoint, m->state_name);
         if (dc_roster_set_state(svc->roster, m->endpoint, dc_session_id(s), m->state)) {
             broadcast_roster(svc);
@@ -342,6 +446,12 @@ dc_service *dc_service_new(const dc_config *cfg)
     svc->by_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     svc->bridge_has = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     svc->stats = dc_stats_new(cfg);
+    g_autoptr(GError) herr = NULL;
+    svc->host = dc_host_new(cfg, cfg->record_path, svc->roster, &host_cb, svc, &herr);
+    if (!svc->host) {
+        g_critical("meeting record: %s; recording in memory only", herr->message);
+        svc->host = dc_host_new(cfg, ":memory:", svc->roster, &host_cb, svc, NULL);
+    }
     g_autofree char *url = dc_bridge_link_url(cfg->bridge_address, cfg->bridge_port);
     svc->link = dc_bridge_link_new(url, cfg->meeting_id, svc->instance_id, &bridge_cb, svc);
     return svc;
@@ -364,6 +474,16 @@ void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const cha
     if (svc->sessions->len > 4 * svc->cfg->n_sites + 16) {
         g_warning("too many connections (%u); refusing %s", svc->sessions->len, peer);
         dc_session_close(s, CLOSE_TOO_MANY, "too many connections");
+        return;
+    }
+    unsigned pending = 0;
+    for (guint i = 0; i < svc->sessions->len; i++) {
+        pending += dc_session_site(svc->sessions->pdata[i]) == NULL;
+    }
+    if (pending > svc->cfg->max_pending_joins) {
+        g_warning("%u connections have not joined ([limits] max_pending_joins = %u); refusing %s",
+                  pending, svc->cfg->max_pending_joins, peer);
+        dc_session_close(s, CLOSE_TOO_MANY, "too many pending joins");
     }
 }
 
@@ -406,6 +526,7 @@ void dc_service_free(dc_service *svc)
     g_clear_handle_id(&svc->stats_source, g_source_remove);
     dc_bridge_link_free(svc->link);
     dc_stats_free(svc->stats);
+    dc_host_free(svc->host);
     g_hash_table_destroy(svc->by_site);
     g_ptr_array_free(svc->sessions, TRUE);
     g_hash_table_destroy(svc->bridge_has);
