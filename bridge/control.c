@@ -37,7 +37,9 @@ typedef enum {
     CMD_REMOVE,
     CMD_FREE,
     CMD_STATS,
-    CMD_ICE_RESTART
+    CMD_ICE_RESTART,
+    CMD_MUTE,
+    CMD_FLOOR,
 } cmd_op;
 
 typedef struct {
@@ -47,6 +49,7 @@ typedef struct {
     char *arg;   /* session, sdp or candidate */
     bool has_id; /* stats: the request's "id" */
     int64_t id;
+    int audio, video; /* mute: -1 unchanged, 0 on, 1 muted */
 } cmd;
 
 static void cmd_free(gpointer data)
@@ -82,6 +85,12 @@ static gboolean cmd_run(gpointer data)
         break;
     case CMD_ICE_RESTART:
         dc_meeting_ice_restart(c->meeting, c->site);
+        break;
+    case CMD_MUTE:
+        dc_meeting_mute(c->meeting, c->site, c->audio, c->video);
+        break;
+    case CMD_FLOOR:
+        dc_meeting_floor(c->meeting, c->site);
         break;
     }
     return G_SOURCE_REMOVE;
@@ -248,6 +257,38 @@ static void handle_stats(dc_control *c, SoupWebsocketConnection *conn, JsonObjec
     send_json(conn, b);
 }
 
+/* -1 absent, 0 false, 1 true; -2 not a boolean. */
+static int member_tristate(JsonObject *o, const char *name)
+{
+    JsonNode *n = json_object_get_member(o, name);
+    if (!n || JSON_NODE_HOLDS_NULL(n))
+        return -1;
+    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+        return -2;
+    return json_node_get_boolean(n) ? 1 : 0;
+}
+
+/* mute and floor (docs/control.md, "The chair"). endpoint may be NULL for
+ * floor (nobody has it). */
+static void handle_chair(dc_control *c, SoupWebsocketConnection *conn, JsonObject *o,
+                         const char *op, const char *meeting, const char *endpoint)
+{
+    int audio = member_tristate(o, "audio"), video = member_tristate(o, "video");
+    bool mute = strcmp(op, "mute") == 0;
+    if (mute && (!endpoint || audio == -2 || video == -2)) {
+        send_error(conn, meeting, endpoint, "mute needs \"endpoint\" and boolean audio/video");
+        return;
+    }
+    cmd *x = g_new0(cmd, 1);
+    x->op = mute ? CMD_MUTE : CMD_FLOOR;
+    x->site = g_strdup(endpoint);
+    x->audio = audio;
+    x->video = video;
+    ctrl_meeting *cm = meeting_get(c, meeting, conn);
+    x->meeting = cm->meeting;
+    dc_workers_invoke(c->workers, cm->worker, cmd_run, x, cmd_free);
+}
+
 static void handle_message(dc_control *c, SoupWebsocketConnection *conn, const char *text,
                            gsize len)
 {
@@ -290,6 +331,11 @@ static void handle_message(dc_control *c, SoupWebsocketConnection *conn, const c
     }
     if (strcmp(op, "stats") == 0) {
         handle_stats(c, conn, o, meeting);
+        return;
+    }
+    if ((strcmp(op, "mute") == 0 || strcmp(op, "floor") == 0) &&
+        (!endpoint || dc_config_find_site(c->config, endpoint))) {
+        handle_chair(c, conn, o, op, meeting, endpoint);
         return;
     }
     if (!endpoint || !dc_config_find_site(c->config, endpoint)) {

@@ -496,6 +496,31 @@ void dc_meeting_endpoint_remove(dc_meeting *m, const char *site)
     schedule_reoffers(m, (unsigned)i);
 }
 
+/* ---- the chair ---- */
+
+void dc_meeting_mute(dc_meeting *m, const char *site, int audio, int video)
+{
+    int i = site_index(m, site);
+    if (i < 0)
+        return;
+    int64_t now = g_get_monotonic_time();
+    if (audio >= 0)
+        dc_router_site_set_mute(m->router, (unsigned)i, DC_ROUTER_AUDIO, audio == 1, now);
+    if (video >= 0)
+        dc_router_site_set_mute(m->router, (unsigned)i, DC_ROUTER_VIDEO, video == 1, now);
+    router_rearm(m);
+    g_message("meeting %s site %s: audio %s, video %s", m->id, site,
+              dc_router_site_is_muted(m->router, (unsigned)i, DC_ROUTER_AUDIO) ? "muted" : "on",
+              dc_router_site_is_muted(m->router, (unsigned)i, DC_ROUTER_VIDEO) ? "muted" : "on");
+}
+
+void dc_meeting_floor(dc_meeting *m, const char *site)
+{
+    int i = site ? site_index(m, site) : -1;
+    dc_router_set_floor(m->router, i);
+    g_message("meeting %s: floor %s", m->id, i >= 0 ? site : "none");
+}
+
 /* ---- stats ---- */
 
 static void member_uint(JsonBuilder *b, const char *name, uint64_t v)

@@ -67,5 +67,12 @@ void dc_meeting_ice_restart(dc_meeting *m, const char *site);
  * has_id false leaves "id" out. */
 void dc_meeting_stats(dc_meeting *m, bool has_id, int64_t id);
 
+/* mute: the chair's mute of site (audio/video: -1 unchanged, 0 on, 1 muted):
+ * the router stops forwarding that stream to everyone. */
+void dc_meeting_mute(dc_meeting *m, const char *site, int audio, int video);
+
+/* floor: site (NULL = none) has the floor: its video is asked for its best. */
+void dc_meeting_floor(dc_meeting *m, const char *site);
+
 /* endpoint.remove: closes the site's endpoint; the others are re-offered. */
 void dc_meeting_endpoint_remove(dc_meeting *m, const char *site);

@@ -115,25 +115,11 @@ typedef struct {
     uint64_t bytes;
     dc_rtp_stats_rate rate;
     uint64_t nack_in, resent, pli_in, fir_in;
-    /* Output sequence numbers the bridge itself never sent (the sender's
-     * packets it never received): the receiver counts them as lost, but
-     * they are not the loss of the bridge-to-receiver link. */
-    bool fwd_started;
-    uint16_t fwd_last_seq;
-    uint64_t holes;
     /* From the receiver's latest report block about this output. */
     bool have_rr;
     uint8_t rr_fraction;
     int32_t rr_lost;
     uint32_t rr_jitter;
-    /* The link's own loss between the last two reports (holes removed). */
-    bool rr_prev;
-    uint32_t rr_prev_ext;
-    int32_t rr_prev_lost;
-    uint64_t rr_prev_holes;
-    uint32_t rr_int_expected;
-    uint32_t rr_int_lost;
-    uint64_t rr_link_lost; /* cumulative, holes removed */
     /* The receiver's REMB share for this stream. */
     uint64_t remb_bps;
     int64_t remb_us;
@@ -149,6 +135,7 @@ typedef struct {
     dc_router_site_params params;
     router_in in[DC_ROUTER_KINDS];
     router_out *out; /* [source * DC_ROUTER_KINDS + kind], n_sites * 2 */
+    bool muted[DC_ROUTER_KINDS]; /* the chair muted it: nothing forwarded */
 } router_site;
 
 struct dc_router {
@@ -158,6 +145,7 @@ struct dc_router {
     void *user;
     router_site *sites;
     dc_router_stats stats;
+    int floor; /* the site with the floor (dc_router_set_floor), -1 none */
     uint8_t pkt[ROUTER_PKT_MAX]; /* scratch for one outgoing packet */
 };
 

@@ -51,6 +51,7 @@ dc_router *dc_router_new(unsigned n_sites, uint64_t seed, int64_t wallclock_offs
     if (!r)
         return NULL;
     r->n_sites = n_sites;
+    r->floor = -1;
     r->wallclock_offset_us = wallclock_offset_us;
     r->cb = *cb;
     r->user = user;
@@ -215,6 +216,38 @@ int dc_router_site_stop(dc_router *r, unsigned site)
     return 0;
 }
 
+int dc_router_site_set_mute(dc_router *r, unsigned site, dc_router_kind kind, bool muted,
+                            int64_t now_us)
+{
+    if (!r || site >= r->n_sites || (unsigned)kind >= DC_ROUTER_KINDS)
+        return -EINVAL;
+    router_site *s = &r->sites[site];
+    if (s->muted[kind] && !muted) {
+        /* Outputs rebase on the next packet: no sequence gap for the
+         * receivers to NACK, and video restarts on a keyframe. */
+        in_new_epoch(&s->in[kind], s->in[kind].ssrc, now_us);
+        if (kind == DC_ROUTER_VIDEO && s->up)
+            router_keyframe_request(r, site, now_us);
+    }
+    s->muted[kind] = muted;
+    return 0;
+}
+
+bool dc_router_site_is_muted(const dc_router *r, unsigned site, dc_router_kind kind)
+{
+    return r && site < r->n_sites && (unsigned)kind < DC_ROUTER_KINDS && r->sites[site].muted[kind];
+}
+
+int dc_router_set_floor(dc_router *r, int site)
+{
+    if (!r || site < -1 || site >= (int)r->n_sites)
+        return -EINVAL;
+    if (site >= 0 && site != r->floor)
+        r->sites[site].in[DC_ROUTER_VIDEO].remb_bps = ROUTER_REMB_MAX_BPS;
+    r->floor = site;
+    return 0;
+}
+
 bool dc_router_site_is_up(const dc_router *r, unsigned site)
 {
     return r && site < r->n_sites && r->sites[site].up;
@@ -357,19 +390,6 @@ static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsign
         return;
     }
     size_t len = (size_t)n;
-    uint16_t oseq = (uint16_t)(r->pkt[2] << 8 | r->pkt[3]);
-    if (!o->fwd_started) {
-        o->fwd_started = true;
-        o->fwd_last_seq = oseq;
-    } else {
-        int32_t d = dc_seq_delta(o->fwd_last_seq, oseq);
-        if (d > 1)
-            o->holes += (uint64_t)(d - 1);
-        if (d > 0)
-            o->fwd_last_seq = oseq;
-        else if (d < 0 && o->holes > 0)
-            o->holes--; /* a late packet fills a hole */
-    }
     o->packets++;
     o->bytes += len;
     dc_rtp_stats_rate_add(&o->rate, len, now_us);
@@ -447,6 +467,10 @@ void dc_router_receive_rtp(dc_router *r, unsigned site, const uint8_t *buf, size
     } else if (in->hist) {
         /* A late or retransmitted packet fills its gap. */
         dc_nack_history_put_late(in->hist, v.seq, now_us, buf, len);
+    }
+    if (s->muted[kind]) {
+        r->stats.muted++;
+        return;
     }
     for (unsigned rcv = 0; rcv < r->n_sites; rcv++) {
         if (rcv == site)

@@ -91,6 +91,7 @@ typedef struct {
     uint64_t sr_out, rr_out, sr_in;
     uint64_t oversize; /* packets too large to forward */
     uint64_t kf_gated; /* video held back after a sender restart until its keyframe */
+    uint64_t muted;    /* packets of a muted stream, not forwarded */
 } dc_router_stats;
 
 typedef struct dc_router dc_router;
@@ -135,6 +136,22 @@ int dc_router_site_ready(dc_router *r, unsigned site, int64_t now_us);
  * outputs keep their state for a later session. Returns 0 or -EINVAL. */
 int dc_router_site_stop(dc_router *r, unsigned site);
 
+/* Mutes or unmutes site's kind (the chair's mute, docs/control.md "mute"):
+ * while muted, its packets are received (statistics, NACK history) but
+ * reach no other site. Unmuting starts a new epoch of that stream, so every
+ * receiver's output continues at the next sequence number, and video waits
+ * for a keyframe (asked for at once). Survives the site's sessions.
+ * Returns 0 or -EINVAL. */
+int dc_router_site_set_mute(dc_router *r, unsigned site, dc_router_kind kind, bool muted,
+                            int64_t now_us);
+bool dc_router_site_is_muted(const dc_router *r, unsigned site, dc_router_kind kind);
+
+/* The site with the floor (-1 none): its video is asked for the best the
+ * sender can send: the REMB toward it starts at the top (2.5 Mbit/s) and
+ * follows only the loss it sees, not the receivers' lower REMBs. Returns 0
+ * or -EINVAL. */
+int dc_router_set_floor(dc_router *r, int site);
+
 /* True while site is up. */
 bool dc_router_site_is_up(const dc_router *r, unsigned site);
 
@@ -162,11 +179,11 @@ int64_t dc_router_next_timeout(const dc_router *r);
 typedef struct {
     uint64_t packets, bytes;          /* since the router began (never reset) */
     uint64_t bitrate_1s, bitrate_10s; /* bits per second */
-    double loss;      /* 0..1 in the last RTCP interval; up: gaps; down: what the site's reports
-                         say it lost of our streams, pooled, less the packets the bridge never had */
-    uint64_t lost;    /* up: this session; down: the reports' cumulative lost less those holes */
-    double jitter_ms; /* up: RFC 3550 jitter; down: the largest reported */
-    uint64_t nacks;   /* numbers asked for: up by us of the site, down by the site of us */
+    double loss;                      /* 0..1 in the last RTCP interval; up: gaps; down: the worst
+                                         fraction lost in the site's reports about our streams */
+    uint64_t lost;            /* up: this session; down: sum of the reports' cumulative lost */
+    double jitter_ms;         /* up: RFC 3550 jitter; down: the largest reported */
+    uint64_t nacks;           /* numbers asked for: up by us of the site, down by the site of us */
     uint64_t retransmissions; /* up: missing packets that came later; down: resent */
     uint64_t pli, fir;        /* keyframe requests: up we sent it, down it sent us */
     /* Video it sends, as we forward it (up only). */

@@ -704,17 +704,6 @@ static void test_site_stats(fixture *f, gconstpointer data)
     dc_router_get_site_stats(f->r, 1, f->now, &s1);
     g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].packets, ==, 142);
     g_assert_cmpint(s1.rtt_us, ==, -1);
-    uint32_t out_ssrc = dc_router_output_ssrc(f->r, 1, 0, DC_ROUTER_AUDIO);
-    uint16_t last_out = 0;
-    for (guint i = 0; i < f->sent->len; i++) {
-        const sent_pkt *sp = &g_array_index(f->sent, sent_pkt, i);
-        dc_rtp_view sv;
-        if (sp->site == 1 && !sp->is_rtcp) {
-            parse_sent(sp, &sv);
-            if (sv.ssrc == out_ssrc)
-                last_out = sv.seq;
-        }
-    }
     clear_sent(f);
     f->now += 1000000;
     dc_router_handle_timeout(f->r, f->now);
@@ -725,21 +714,18 @@ static void test_site_stats(fixture *f, gconstpointer data)
     dc_rtcp_iter it;
     dc_rtcp_packet pk;
     dc_rtcp_sr sr = {0};
+    uint32_t out_ssrc = dc_router_output_ssrc(f->r, 1, 0, DC_ROUTER_AUDIO);
     dc_rtcp_iter_init(&it, d, len);
     while (dc_rtcp_iter_next(&it, &pk) == 1)
         if (dc_rtcp_sr_parse(pk.data, pk.len, &sr) == 0 && sr.ssrc == out_ssrc)
             break;
     g_assert_cmpuint(sr.ssrc, ==, out_ssrc);
     f->now += 80000;
-    /* Its first report counts as lost the 8 packets the bridge never had
-     * (holes in the forwarded sequence): they are site 0's upstream loss,
-     * not the loss of the link to site 1. */
     dc_rtcp_rr rr = {.ssrc = 0x4242, .report_count = 1};
     rr.reports[0] = (dc_rtcp_report_block){
         .ssrc = out_ssrc,
-        .fraction_lost = 14,
-        .cumulative_lost = 8,
-        .ext_highest_seq = 0x10000u + last_out,
+        .fraction_lost = 26,
+        .cumulative_lost = 3,
         .jitter = 480,
         .lsr = (uint32_t)(sr.ntp_time >> 16),
         .dlsr = 65536 * 50 / 1000,
@@ -751,23 +737,9 @@ static void test_site_stats(fixture *f, gconstpointer data)
     dc_router_get_site_stats(f->r, 1, f->now, &s1);
     g_assert_cmpint(s1.rtt_us, >=, 29000);
     g_assert_cmpint(s1.rtt_us, <=, 31000);
+    g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].loss, 26 / 256.0, 1e-9);
     g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].jitter_ms, 10.0, 1e-9);
-    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].lost, ==, 0);
-    /* 50 more packets, none lost upstream; site 1 loses 5 of them on its
-     * own link: 10 % down, 5 lost. */
-    for (int i = 150; i < 200; i++) {
-        send_rtp(f, 0, false, 0xa0a0, (uint16_t)(65500 + i), 960u * (uint32_t)i, 0);
-        f->now += 20000;
-    }
-    rr.reports[0].fraction_lost = 26;
-    rr.reports[0].cumulative_lost = 8 + 5;
-    rr.reports[0].ext_highest_seq += 50;
-    n = dc_rtcp_rr_build(buf, sizeof buf, &rr);
-    g_assert_cmpint(n, >, 0);
-    dc_router_receive_rtcp(f->r, 1, buf, (size_t)n, f->now);
-    dc_router_get_site_stats(f->r, 1, f->now, &s1);
-    g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].loss, 0.10, 1e-9);
-    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].lost, ==, 5);
+    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].lost, ==, 3);
     /* A site that never sent: no up score, and all counters zero. */
     g_assert_cmpuint(s1.up[DC_ROUTER_AUDIO].packets, ==, 0);
     g_assert_cmpint(dc_router_get_site_stats(f->r, N_SITES, f->now, &s1), ==, -EINVAL);
@@ -853,6 +825,88 @@ static void test_remb_to_sender(fixture *f, gconstpointer data)
     g_assert_cmpuint(last_remb_to(f, 0), ==, 100000);
 }
 
+/* The chair mutes site 0's audio: its audio reaches no other site while its
+ * video still does; unmuting continues every output at the next sequence
+ * number (no gap to NACK). Repeated from start values 0, 32767, 65535. */
+static void test_mute_enforced(fixture *f, gconstpointer data)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(starts); k++) {
+        uint16_t seq = starts[k];
+        clear_sent(f);
+        send_rtp(f, 0, false, 0xa0a0 + (uint32_t)k, seq++, 1000, 0);
+        for (unsigned rcv = 1; rcv < N_SITES; rcv++)
+            g_assert_cmpuint(count_sent(f, rcv, false), ==, 1);
+        dc_rtp_view v;
+        parse_sent(sent_to(f, 1, false, 0), &v);
+        uint16_t last_out = v.seq;
+
+        g_assert_cmpint(dc_router_site_set_mute(f->r, 0, DC_ROUTER_AUDIO, true, f->now), ==, 0);
+        g_assert_true(dc_router_site_is_muted(f->r, 0, DC_ROUTER_AUDIO));
+        clear_sent(f);
+        dc_router_stats st0, st1;
+        dc_router_get_stats(f->r, &st0);
+        for (int i = 0; i < 50; i++) {
+            f->now += 20000;
+            send_rtp(f, 0, false, 0xa0a0 + (uint32_t)k, seq++, 1000 + 960u * (uint32_t)i, 0);
+        }
+        send_rtp_kf(f, 0, true, 0xb0b0 + (uint32_t)k, 7, 90000, 1, true);
+        for (unsigned rcv = 0; rcv < N_SITES; rcv++) {
+            unsigned audio = 0, video = 0;
+            for (guint i = 0; i < f->sent->len; i++) {
+                const sent_pkt *p = &g_array_index(f->sent, sent_pkt, i);
+                if (p->site != rcv || p->is_rtcp)
+                    continue;
+                parse_sent(p, &v);
+                audio += v.ssrc == dc_router_output_ssrc(f->r, rcv, 0, DC_ROUTER_AUDIO);
+                video += v.ssrc == dc_router_output_ssrc(f->r, rcv, 0, DC_ROUTER_VIDEO);
+            }
+            g_assert_cmpuint(audio, ==, 0); /* no muted packet reaches anyone */
+            g_assert_cmpuint(video, ==, rcv == 0 ? 0 : 1);
+        }
+        dc_router_get_stats(f->r, &st1);
+        g_assert_cmpuint(st1.muted - st0.muted, ==, 50);
+        /* Another site's audio still flows. */
+        clear_sent(f);
+        send_rtp(f, 1, false, 0xc1c1 + (uint32_t)k, 500, 1000, 0);
+        g_assert_cmpuint(count_sent(f, 0, false), ==, 1);
+
+        g_assert_cmpint(dc_router_site_set_mute(f->r, 0, DC_ROUTER_AUDIO, false, f->now), ==, 0);
+        clear_sent(f);
+        send_rtp(f, 0, false, 0xa0a0 + (uint32_t)k, seq++, 99000, 0);
+        g_assert_cmpuint(count_sent(f, 1, false), ==, 1);
+        parse_sent(sent_to(f, 1, false, 0), &v);
+        g_assert_cmpuint(v.seq, ==, (uint16_t)(last_out + 1));
+    }
+    g_assert_cmpint(dc_router_site_set_mute(f->r, N_SITES, DC_ROUTER_AUDIO, true, 0), ==, -EINVAL);
+}
+
+/* The site with the floor: its REMB ignores the receivers' lower REMBs and
+ * restarts from the top; taking the floor back lets the caps apply again. */
+static void test_floor_remb(fixture *f, gconstpointer data)
+{
+    uint16_t seq = 1;
+    uint32_t ssrcs[1] = {dc_router_output_ssrc(f->r, 1, 0, DC_ROUTER_VIDEO)};
+    uint8_t buf[64];
+    int n = dc_rtcp_fb_remb_build(buf, sizeof buf, 0x5151, 300000, ssrcs, 1);
+    g_assert_cmpint(n, >, 0);
+    video_second(f, &seq, 0);
+    dc_router_receive_rtcp(f->r, 1, buf, (size_t)n, f->now);
+    clear_sent(f);
+    video_second(f, &seq, 0);
+    g_assert_cmpuint(last_remb_to(f, 0), ==, 300000);
+    g_assert_cmpint(dc_router_set_floor(f->r, 0), ==, 0);
+    dc_router_receive_rtcp(f->r, 1, buf, (size_t)n, f->now);
+    clear_sent(f);
+    video_second(f, &seq, 0);
+    g_assert_cmpuint(last_remb_to(f, 0), >=, 2400000);
+    g_assert_cmpint(dc_router_set_floor(f->r, -1), ==, 0);
+    dc_router_receive_rtcp(f->r, 1, buf, (size_t)n, f->now);
+    clear_sent(f);
+    video_second(f, &seq, 0);
+    g_assert_cmpuint(last_remb_to(f, 0), ==, 300000);
+    g_assert_cmpint(dc_router_set_floor(f->r, N_SITES), ==, -EINVAL);
+}
+
 static void test_malformed_dropped(fixture *f, gconstpointer data)
 {
     static const uint8_t junk[][16] = {
@@ -894,5 +948,7 @@ int main(int argc, char **argv)
     ADD("/router/malformed-dropped", test_malformed_dropped);
     ADD("/router/site-stats", test_site_stats);
     ADD("/router/remb-to-sender", test_remb_to_sender);
+    ADD("/router/mute-enforced", test_mute_enforced);
+    ADD("/router/floor-remb", test_floor_remb);
     return g_test_run();
 }
