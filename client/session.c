@@ -16,6 +16,7 @@
 #include "client/transport.h"
 #include "client/wav.h"
 #include "client/y4m.h"
+#include "core/consent.h"
 #include "core/rtcp-fb.h"
 #include "core/rtcp.h"
 #include "core/srtp.h"
@@ -41,6 +42,10 @@ struct dc_session {
     dc_sender *sender;
     dc_receiver *receiver;
     dc_deadline *tick;
+    dc_consent consent;   /* silence on the media path (core/consent.h) */
+    dc_deadline *watch;   /* its deadline */
+    bool restart_pending; /* we asked for an ICE restart; its offer is due */
+    guint rejoin_id;
     guint status_id, reconnect_id;
     bool loopback;
     bool joined, refused, leaving, failed;
@@ -225,7 +230,9 @@ static void reschedule(dc_session *s)
 static void on_transport_rtp(void *user, uint8_t *buf, size_t len)
 {
     dc_session *s = user;
-    dc_receiver_push_rtp(s->receiver, buf, len, g_get_monotonic_time(), g_get_real_time() / 1000);
+    int64_t now_us = g_get_monotonic_time();
+    dc_consent_on_receive(&s->consent, now_us);
+    dc_receiver_push_rtp(s->receiver, buf, len, now_us, g_get_real_time() / 1000);
     dc_deadline_set_earlier(s->tick, dc_receiver_next_timeout(s->receiver));
 }
 
@@ -265,6 +272,7 @@ static void on_transport_rtcp(void *user, uint8_t *buf, size_t len)
 {
     dc_session *s = user;
     int64_t now_us = g_get_monotonic_time();
+    dc_consent_on_receive(&s->consent, now_us);
     dc_rtcp_iter it;
     dc_rtcp_packet p;
     dc_rtcp_iter_init(&it, buf, len);
@@ -279,6 +287,8 @@ static void on_transport_candidate(void *user, const char *candidate)
         dc_signal_link_send_candidate(s->link, candidate, s->bundle_mid ? s->bundle_mid : "0", 0);
 }
 
+static gboolean rejoin_cb(gpointer data);
+
 static void on_transport_state(void *user, int state)
 {
     dc_session *s = user;
@@ -286,16 +296,54 @@ static void on_transport_state(void *user, int state)
         g_message("%s: media connected (ICE + DTLS-SRTP)", s->site);
         if (s->sender)
             dc_sender_start(s->sender, g_get_monotonic_time());
+        dc_consent_start(&s->consent, g_get_monotonic_time());
+        dc_deadline_set(s->watch, dc_consent_next_timeout(&s->consent));
         reschedule(s);
     } else if (state == DC_TRANSPORT_FAILED) {
-        g_warning("%s: the media transport failed; waiting for a new offer", s->site);
+        bool was_up = s->consent.armed;
         if (s->sender)
             dc_sender_stop(s->sender);
+        dc_consent_stop(&s->consent);
+        if (was_up && !s->rejoin_id) {
+            /* Consent lost (or DTLS closed) on a path that worked: join
+             * again for a new transport (not from inside libnice). */
+            g_warning("%s: the media path is lost; joining again", s->site);
+            s->rejoin_id = g_idle_add(rejoin_cb, s);
+        } else {
+            g_warning("%s: the media transport failed; waiting for a new offer", s->site);
+        }
     }
+}
+
+/* The consent watchdog: ask for an ICE restart when nothing has come for 2 s
+ * (again every 5 s), join again when nothing has come for 30 s. */
+static void on_watch(void *user, int64_t now_us)
+{
+    dc_session *s = user;
+    switch (dc_consent_poll(&s->consent, now_us)) {
+    case DC_CONSENT_RESTART:
+        if (s->link && dc_signal_link_is_open(s->link)) {
+            g_message("%s: nothing received for %" G_GINT64_FORMAT " ms: asking for an ICE restart",
+                      s->site, dc_consent_silence_us(&s->consent, now_us) / 1000);
+            dc_signal_link_send_ice_restart(s->link);
+            s->restart_pending = true;
+        }
+        break;
+    case DC_CONSENT_EXPIRED:
+        g_warning("%s: nothing received for 30 s (consent expired); joining again", s->site);
+        if (!s->rejoin_id)
+            s->rejoin_id = g_idle_add(rejoin_cb, s);
+        break;
+    case DC_CONSENT_NONE:
+        break;
+    }
+    dc_deadline_set(s->watch, dc_consent_next_timeout(&s->consent));
 }
 
 static void transport_teardown(dc_session *s)
 {
+    dc_consent_stop(&s->consent);
+    s->restart_pending = false;
     if (s->sender)
         dc_sender_stop(s->sender);
     g_clear_pointer(&s->transport, dc_transport_free);
@@ -369,10 +417,27 @@ static void handle_offer(dc_session *s, JsonObject *msg)
         dc_offer_view_clear(&offer);
         return;
     }
+    bool ice_restart = false;
     if (s->transport && dc_transport_remote_ufrag(s->transport) &&
         strcmp(dc_transport_remote_ufrag(s->transport), offer.ice_ufrag) != 0) {
-        g_message("%s: the offer has new ICE credentials: new transport", s->site);
-        transport_teardown(s);
+        /* Only an ICE restart we asked for keeps DTLS: any other new
+         * credentials mean a new endpoint at the bridge (a rejoin, a new
+         * control link or bridge process). */
+        if (s->restart_pending && dc_transport_get_state(s->transport) != DC_TRANSPORT_FAILED &&
+            g_strcmp0(dc_transport_remote_fingerprint(s->transport), offer.fingerprint) == 0) {
+            if (dc_transport_restart_ice(s->transport, offer.ice_ufrag, offer.ice_pwd, &error)) {
+                g_message("%s: ICE restart (DTLS-SRTP kept)", s->site);
+                ice_restart = true;
+            } else {
+                g_warning("%s: %s: new transport", s->site, error->message);
+                g_clear_error(&error);
+                transport_teardown(s);
+            }
+        } else {
+            g_message("%s: the offer has new ICE credentials: new transport", s->site);
+            transport_teardown(s);
+        }
+        s->restart_pending = false;
     }
     if (!s->transport) {
         s->transport = dc_transport_new(NULL, s->cert, s->loopback, &transport_cb, s, &error);
@@ -437,6 +502,8 @@ static void handle_offer(dc_session *s, JsonObject *msg)
     for (guint i = 0; i < s->pending->len; i++)
         dc_transport_add_remote_candidate(s->transport, s->pending->pdata[i]);
     g_ptr_array_set_size(s->pending, 0);
+    if (ice_restart)
+        dc_transport_emit_local_candidates(s->transport);
     dc_answer_result_clear(&res);
     dc_offer_view_clear(&offer);
 }
@@ -503,6 +570,7 @@ static void on_link_message(void *user, const char *type, JsonObject *msg)
          * (handle_offer rebuilds the transport then); the same one keeps
          * the media flowing. */
         g_message("%s: the control link to the bridge is down; waiting", s->site);
+        s->restart_pending = false;
     }
 }
 
@@ -511,6 +579,17 @@ static gboolean reconnect_cb(gpointer data)
     dc_session *s = data;
     s->reconnect_id = 0;
     link_start(s);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean rejoin_cb(gpointer data)
+{
+    dc_session *s = data;
+    s->rejoin_id = 0;
+    if (s->leaving)
+        return G_SOURCE_REMOVE;
+    transport_teardown(s);
+    link_start(s); /* a new join replaces our session at the service */
     return G_SOURCE_REMOVE;
 }
 
@@ -629,6 +708,8 @@ dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError
     s->started_us = g_get_monotonic_time();
     s->next_rtcp_us = s->started_us + RTCP_INTERVAL_US;
     s->tick = dc_deadline_new(NULL, on_tick, s);
+    dc_consent_init(&s->consent, &DC_CONSENT_DEFAULT_CONFIG);
+    s->watch = dc_deadline_new(NULL, on_watch, s);
     reschedule(s);
     s->status_id = g_timeout_add(1000, status_cb, s);
     link_start(s);
@@ -663,11 +744,14 @@ void dc_session_free(dc_session *s)
     s->leaving = true;
     if (s->reconnect_id)
         g_source_remove(s->reconnect_id);
+    if (s->rejoin_id)
+        g_source_remove(s->rejoin_id);
     if (s->status_id)
         g_source_remove(s->status_id);
     g_clear_pointer(&s->link, dc_signal_link_free);
     g_clear_pointer(&s->transport, dc_transport_free);
     dc_deadline_free(s->tick);
+    dc_deadline_free(s->watch);
     dc_sender_free(s->sender);
     dc_receiver_free(s->receiver);
     g_hash_table_unref(s->records);

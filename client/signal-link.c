@@ -185,6 +185,11 @@ bool dc_signal_link_send_leave(dc_signal_link *l)
     return send_builder(l, start("leave"));
 }
 
+bool dc_signal_link_send_ice_restart(dc_signal_link *l)
+{
+    return send_builder(l, start("ice-restart"));
+}
+
 bool dc_signal_link_close(dc_signal_link *l)
 {
     if (!l->ws)

@@ -41,6 +41,9 @@ bool dc_signal_link_send_answer(dc_signal_link *l, const char *sdp);
 bool dc_signal_link_send_candidate(dc_signal_link *l, const char *candidate, const char *mid,
                                    int mline_index);
 bool dc_signal_link_send_leave(dc_signal_link *l);
+/* {"type":"ice-restart"}: our media path broke; the bridge re-offers with
+ * new ICE credentials. */
+bool dc_signal_link_send_ice_restart(dc_signal_link *l);
 
 /* Starts the closing handshake; true while it is still in progress (iterate
  * the main context until it is not, or give up). */

@@ -18,6 +18,7 @@ struct dc_transport {
     guint stream_id;
     char *ufrag, *pwd;
     char *remote_ufrag;
+    char *remote_fingerprint;
     bool gathering;
     dc_dtls *dtls;
     dc_srtp *srtp;
@@ -161,7 +162,11 @@ dc_transport *dc_transport_new(GMainContext *ctx, const dc_dtls_cert *cert, bool
         g_free(t);
         return NULL;
     }
-    t->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+    /* Consent freshness (RFC 7675): libnice checks the pair every few
+     * seconds and fails the component after 30 s without an answer. */
+    t->agent =
+        nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
+                            NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
     g_object_set(t->agent, "controlling-mode", FALSE, "upnp", FALSE, NULL);
     if (loopback) {
         NiceAddress addr;
@@ -211,6 +216,7 @@ void dc_transport_free(dc_transport *t)
     g_free(t->ufrag);
     g_free(t->pwd);
     g_free(t->remote_ufrag);
+    g_free(t->remote_fingerprint);
     g_free(t);
 }
 
@@ -227,6 +233,37 @@ const char *dc_transport_pwd(const dc_transport *t)
 const char *dc_transport_remote_ufrag(const dc_transport *t)
 {
     return t->remote_ufrag;
+}
+
+const char *dc_transport_remote_fingerprint(const dc_transport *t)
+{
+    return t->remote_fingerprint;
+}
+
+bool dc_transport_restart_ice(dc_transport *t, const char *ufrag, const char *pwd, GError **error)
+{
+    if (!nice_agent_restart_stream(t->agent, t->stream_id) ||
+        !nice_agent_set_remote_credentials(t->agent, t->stream_id, ufrag, pwd)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libnice cannot restart ICE");
+        return false;
+    }
+    g_free(t->ufrag);
+    g_free(t->pwd);
+    t->ufrag = t->pwd = NULL;
+    nice_agent_get_local_credentials(t->agent, t->stream_id, &t->ufrag, &t->pwd);
+    g_free(t->remote_ufrag);
+    t->remote_ufrag = g_strdup(ufrag);
+    return true;
+}
+
+void dc_transport_emit_local_candidates(dc_transport *t)
+{
+    GSList *list = nice_agent_get_local_candidates(t->agent, t->stream_id, 1);
+    for (GSList *l = list; l; l = l->next)
+        on_new_candidate(t->agent, l->data, t);
+    g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+    if (t->cb.on_candidate)
+        t->cb.on_candidate(t->user, "");
 }
 
 bool dc_transport_set_remote(dc_transport *t, const char *ufrag, const char *pwd,
@@ -246,6 +283,7 @@ bool dc_transport_set_remote(dc_transport *t, const char *ufrag, const char *pwd
         return false;
     }
     t->remote_ufrag = g_strdup(ufrag);
+    t->remote_fingerprint = g_strdup(fingerprint);
     if (!t->gathering) {
         t->gathering = true;
         if (!nice_agent_gather_candidates(t->agent, t->stream_id)) {

@@ -25,7 +25,7 @@ typedef enum {
     DC_TRANSPORT_NEW,        /* waiting for the remote description */
     DC_TRANSPORT_CONNECTING, /* ICE checks or DTLS handshake running */
     DC_TRANSPORT_CONNECTED,  /* SRTP keys ready: media flows */
-    DC_TRANSPORT_FAILED,     /* ICE or DTLS failed; terminal */
+    DC_TRANSPORT_FAILED,     /* ICE or DTLS failed, or consent lost; terminal */
 } dc_transport_state;
 
 typedef struct {
@@ -66,6 +66,20 @@ bool dc_transport_set_remote(dc_transport *t, const char *ufrag, const char *pwd
 
 /* The remote ufrag set, or NULL. */
 const char *dc_transport_remote_ufrag(const dc_transport *t);
+
+/* The remote DTLS fingerprint set ("sha-256 AB:..."), or NULL. */
+const char *dc_transport_remote_fingerprint(const dc_transport *t);
+
+/* ICE restart (RFC 8445 section 9), for an offer with new ICE credentials
+ * and the same fingerprint: new local credentials (read them again with
+ * dc_transport_ufrag/pwd), the bridge's new ones set, remote candidates
+ * forgotten; DTLS and SRTP are kept, media stays on the old pair until a new
+ * one is selected. Then call dc_transport_emit_local_candidates(). Returns
+ * false with error set when libnice refuses. */
+bool dc_transport_restart_ice(dc_transport *t, const char *ufrag, const char *pwd, GError **error);
+
+/* Gives every local candidate to cb->on_candidate again, then "". */
+void dc_transport_emit_local_candidates(dc_transport *t);
 
 /* A trickled remote candidate ("candidate:..." or "a=candidate:...");
  * "" means the bridge has no more. Bad ones are ignored. */

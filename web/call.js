@@ -78,7 +78,11 @@ export class Call {
       });
     };
     pc.onconnectionstatechange = () => this.changed();
-    pc.oniceconnectionstatechange = () => this.changed();
+    pc.oniceconnectionstatechange = () => {
+      this.changed();
+      const st = pc.iceConnectionState;
+      if (pc === this.pc && (st === 'disconnected' || st === 'failed')) this.askIceRestart();
+    };
     pc.ontrack = () => this.changed();
     return pc;
   }
@@ -153,6 +157,25 @@ export class Call {
     });
   }
 
+  /** Our media path broke (the browser saw ICE 'disconnected' or 'failed':
+   * a cut link, a new address): ask the bridge for an ICE restart over the
+   * signaling session, at most every 5 s while it lasts. The bridge offers
+   * (pc.restartIce() is for offerers): its next offer carries new ICE
+   * credentials with the same fingerprint, mids and SSRCs, and offer()
+   * answers it on this RTCPeerConnection, so DTLS-SRTP is kept. */
+  askIceRestart() {
+    const now = Date.now();
+    if (this.lastIceRestart && now - this.lastIceRestart < 5000) return;
+    this.lastIceRestart = now;
+    this.iceRestarts = (this.iceRestarts || 0) + 1;
+    this.send({ type: 'ice-restart' });
+    clearTimeout(this.iceRestartTimer);
+    this.iceRestartTimer = setTimeout(() => {
+      const st = this.pc ? this.pc.iceConnectionState : 'closed';
+      if (st === 'disconnected' || st === 'failed') this.askIceRestart();
+    }, 5000);
+  }
+
   /** The link to the bridge dropped ("bridge-restarting"). If the bridge
    * process restarted, the next offer is for a new transport and gets a new
    * RTCPeerConnection; if it did not, no offer comes and the media, which
@@ -165,6 +188,7 @@ export class Call {
   }
 
   closePc() {
+    clearTimeout(this.iceRestartTimer);
     if (this.pc) {
       this.pc.close();
       this.pc = null;
