@@ -198,7 +198,7 @@ static SoupWebsocketConnection *ws_connect(SoupSession *http, const char *url)
 static void setup(fixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
-    f->answer_stats = data == NULL; /* the "no stats" test passes a tag */
+    f->answer_stats = g_strcmp0(data, "no-stats") != 0;
     f->dir = g_dir_make_tmp("dc-ctl-XXXXXX", &error);
     g_assert_no_error(error);
     f->http = soup_session_new_with_options("timeout", 5, NULL);
@@ -209,12 +209,12 @@ static void setup(fixture *f, gconstpointer data)
     g_autofree char *text = g_strdup_printf(
         "[meeting]\nid = hatinh-test\ntitle = Hội nghị thử\n"
         "[signaling]\naddress = 127.0.0.1\nport = 0\nweb_root = web\n"
-        "technician_credential = " TECH "\n"
+        "technician_credential = " TECH "\n%s"
         "[bridge]\ncontrol_address = 127.0.0.1\ncontrol_port = %u\n"
         "[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\ncredential = tinh-secret-01\n"
         "[site.can-loc]\nname = Huyện Can Lộc\nrole = district\ncredential = canloc-secret-02\n"
         "[site.duc-tho]\nname = Huyện Đức Thọ\nrole = district\ncredential = ductho-secret-03\n",
-        bound_port(f->bridge));
+        g_strcmp0(data, "open-metrics") == 0 ? "metrics_open = true\n" : "", bound_port(f->bridge));
     f->config = g_build_filename(f->dir, "test.ini", NULL);
     g_assert_true(g_file_set_contents(f->config, text, -1, NULL));
 
@@ -667,6 +667,17 @@ static void test_errors(fixture *f, gconstpointer data)
     g_assert_cmpstr(err, ==, want_down);
 }
 
+/* metrics_open: loopback peers (this test) read /metrics without a
+ * credential; the rest of the API still needs it. */
+static void test_open_metrics(fixture *f, gconstpointer data)
+{
+    wait_stats(f);
+    g_autofree char *body = NULL;
+    g_assert_cmpuint(get(f, "/metrics", NULL, &body, NULL), ==, 200);
+    g_assert_nonnull(strstr(body, "diemcau_site_loss_ratio{site=\"can-loc\""));
+    g_assert_cmpuint(get(f, "/api/stats", NULL, NULL, NULL), ==, 401);
+}
+
 static gboolean asked_twice(gpointer data)
 {
     return ((fixture *)data)->stats_asked >= 2;
@@ -849,6 +860,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     g_test_add("/ctl/api/auth", fixture, NULL, setup, test_auth, teardown);
     g_test_add("/ctl/api/metrics", fixture, NULL, setup, test_metrics, teardown);
+    g_test_add("/ctl/api/metrics-open", fixture, "open-metrics", setup, test_open_metrics,
+               teardown);
     g_test_add("/ctl/status", fixture, NULL, setup, test_status, teardown);
     g_test_add("/ctl/errors", fixture, NULL, setup, test_errors, teardown);
     g_test_add("/ctl/no-stats", fixture, "no-stats", setup, test_no_stats, teardown);
