@@ -115,11 +115,25 @@ typedef struct {
     uint64_t bytes;
     dc_rtp_stats_rate rate;
     uint64_t nack_in, resent, pli_in, fir_in;
+    /* Output sequence numbers the bridge itself never sent (the sender's
+     * packets it never received): the receiver counts them as lost, but
+     * they are not the loss of the bridge-to-receiver link. */
+    bool fwd_started;
+    uint16_t fwd_last_seq;
+    uint64_t holes;
     /* From the receiver's latest report block about this output. */
     bool have_rr;
     uint8_t rr_fraction;
     int32_t rr_lost;
     uint32_t rr_jitter;
+    /* The link's own loss between the last two reports (holes removed). */
+    bool rr_prev;
+    uint32_t rr_prev_ext;
+    int32_t rr_prev_lost;
+    uint64_t rr_prev_holes;
+    uint32_t rr_int_expected;
+    uint32_t rr_int_lost;
+    uint64_t rr_link_lost; /* cumulative, holes removed */
     /* The receiver's REMB share for this stream. */
     uint64_t remb_bps;
     int64_t remb_us;

@@ -449,6 +449,35 @@ static void handle_psfb(dc_router *r, unsigned site, const dc_rtcp_packet *p, in
         handle_remb(r, site, p, now_us);
 }
 
+/* The loss of the bridge-to-receiver link from a receiver's report about
+ * output o: what the receiver lost in the interval minus the holes the
+ * bridge itself left in the sequence (packets it never received from the
+ * sender). Every figure clamped: reports may reorder, restart or lie. */
+static void report_link_loss(router_out *o, const dc_rtcp_report_block *b)
+{
+    int64_t link_cum = (int64_t)o->rr_lost - (int64_t)o->holes;
+    o->rr_link_lost = link_cum > 0 ? (uint64_t)link_cum : 0;
+    if (o->rr_prev) {
+        int64_t expected = (int64_t)b->ext_highest_seq - (int64_t)o->rr_prev_ext;
+        int64_t lost = (int64_t)o->rr_lost - (int64_t)o->rr_prev_lost -
+                       ((int64_t)o->holes - (int64_t)o->rr_prev_holes);
+        if (expected <= 0 || expected > 1 << 20) {
+            expected = 0;
+            lost = 0;
+        }
+        if (lost < 0)
+            lost = 0;
+        if (lost > expected)
+            lost = expected;
+        o->rr_int_expected = (uint32_t)expected;
+        o->rr_int_lost = (uint32_t)lost;
+    }
+    o->rr_prev = true;
+    o->rr_prev_ext = b->ext_highest_seq;
+    o->rr_prev_lost = o->rr_lost;
+    o->rr_prev_holes = o->holes;
+}
+
 /* Report blocks from site about the outputs toward it: loss, jitter and
  * the round-trip time (RFC 3550 6.4.1). */
 static void handle_report_blocks(dc_router *r, unsigned site, const dc_rtcp_report_block *b,
@@ -463,6 +492,7 @@ static void handle_report_blocks(dc_router *r, unsigned site, const dc_rtcp_repo
         o->have_rr = true;
         o->rr_fraction = b[i].fraction_lost;
         o->rr_lost = b[i].cumulative_lost < 0 ? 0 : b[i].cumulative_lost;
+        report_link_loss(o, &b[i]);
         o->rr_jitter = b[i].jitter;
         int64_t rtt = dc_rtp_stats_rtt_us(now_mid, b[i].lsr, b[i].dlsr);
         if (rtt >= 0 && rtt < 10000000)

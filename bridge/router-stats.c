@@ -38,6 +38,7 @@ static void out_medium(const dc_router *r, unsigned site, unsigned kind, int64_t
                        dc_router_medium_stats *m)
 {
     const router_site *s = &r->sites[site];
+    uint64_t expected = 0, lost = 0;
     for (unsigned src = 0; src < r->n_sites; src++) {
         if (src == site)
             continue;
@@ -52,15 +53,17 @@ static void out_medium(const dc_router *r, unsigned site, unsigned kind, int64_t
         m->fir += o->fir_in;
         if (!o->have_rr)
             continue;
-        double loss = o->rr_fraction / 256.0;
-        if (loss > m->loss)
-            m->loss = loss;
-        m->lost += (uint64_t)o->rr_lost;
+        /* Pooled over every stream: the worst single fraction would be
+         * biased up, and a sender's own upstream loss is not this link's. */
+        expected += o->rr_int_expected;
+        lost += o->rr_int_lost;
+        m->lost += o->rr_link_lost;
         uint32_t rate = r->sites[src].params.recv[kind].clock_rate;
         double jitter = rate ? o->rr_jitter * 1000.0 / rate : 0;
         if (jitter > m->jitter_ms)
             m->jitter_ms = jitter;
     }
+    m->loss = expected ? (double)lost / (double)expected : 0;
 }
 
 /* The instantaneous score of one direction: the worst medium that carried

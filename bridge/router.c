@@ -390,6 +390,19 @@ static void forward_one(dc_router *r, unsigned receiver, unsigned source, unsign
         return;
     }
     size_t len = (size_t)n;
+    uint16_t oseq = (uint16_t)(r->pkt[2] << 8 | r->pkt[3]);
+    if (!o->fwd_started) {
+        o->fwd_started = true;
+        o->fwd_last_seq = oseq;
+    } else {
+        int32_t d = dc_seq_delta(o->fwd_last_seq, oseq);
+        if (d > 1)
+            o->holes += (uint64_t)(d - 1);
+        if (d > 0)
+            o->fwd_last_seq = oseq;
+        else if (d < 0 && o->holes > 0)
+            o->holes--; /* a late packet fills a hole */
+    }
     o->packets++;
     o->bytes += len;
     dc_rtp_stats_rate_add(&o->rate, len, now_us);

@@ -179,11 +179,11 @@ int64_t dc_router_next_timeout(const dc_router *r);
 typedef struct {
     uint64_t packets, bytes;          /* since the router began (never reset) */
     uint64_t bitrate_1s, bitrate_10s; /* bits per second */
-    double loss;                      /* 0..1 in the last RTCP interval; up: gaps; down: the worst
-                                         fraction lost in the site's reports about our streams */
-    uint64_t lost;            /* up: this session; down: sum of the reports' cumulative lost */
-    double jitter_ms;         /* up: RFC 3550 jitter; down: the largest reported */
-    uint64_t nacks;           /* numbers asked for: up by us of the site, down by the site of us */
+    double loss;      /* 0..1 in the last RTCP interval; up: gaps; down: what the site's reports
+                         say it lost of our streams, pooled, less the packets the bridge never had */
+    uint64_t lost;    /* up: this session; down: the reports' cumulative lost less those holes */
+    double jitter_ms; /* up: RFC 3550 jitter; down: the largest reported */
+    uint64_t nacks;   /* numbers asked for: up by us of the site, down by the site of us */
     uint64_t retransmissions; /* up: missing packets that came later; down: resent */
     uint64_t pli, fir;        /* keyframe requests: up we sent it, down it sent us */
     /* Video it sends, as we forward it (up only). */

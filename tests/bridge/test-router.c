@@ -704,6 +704,17 @@ static void test_site_stats(fixture *f, gconstpointer data)
     dc_router_get_site_stats(f->r, 1, f->now, &s1);
     g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].packets, ==, 142);
     g_assert_cmpint(s1.rtt_us, ==, -1);
+    uint32_t out_ssrc = dc_router_output_ssrc(f->r, 1, 0, DC_ROUTER_AUDIO);
+    uint16_t last_out = 0;
+    for (guint i = 0; i < f->sent->len; i++) {
+        const sent_pkt *sp = &g_array_index(f->sent, sent_pkt, i);
+        dc_rtp_view sv;
+        if (sp->site == 1 && !sp->is_rtcp) {
+            parse_sent(sp, &sv);
+            if (sv.ssrc == out_ssrc)
+                last_out = sv.seq;
+        }
+    }
     clear_sent(f);
     f->now += 1000000;
     dc_router_handle_timeout(f->r, f->now);
@@ -714,18 +725,21 @@ static void test_site_stats(fixture *f, gconstpointer data)
     dc_rtcp_iter it;
     dc_rtcp_packet pk;
     dc_rtcp_sr sr = {0};
-    uint32_t out_ssrc = dc_router_output_ssrc(f->r, 1, 0, DC_ROUTER_AUDIO);
     dc_rtcp_iter_init(&it, d, len);
     while (dc_rtcp_iter_next(&it, &pk) == 1)
         if (dc_rtcp_sr_parse(pk.data, pk.len, &sr) == 0 && sr.ssrc == out_ssrc)
             break;
     g_assert_cmpuint(sr.ssrc, ==, out_ssrc);
     f->now += 80000;
+    /* Its first report counts as lost the 8 packets the bridge never had
+     * (holes in the forwarded sequence): they are site 0's upstream loss,
+     * not the loss of the link to site 1. */
     dc_rtcp_rr rr = {.ssrc = 0x4242, .report_count = 1};
     rr.reports[0] = (dc_rtcp_report_block){
         .ssrc = out_ssrc,
-        .fraction_lost = 26,
-        .cumulative_lost = 3,
+        .fraction_lost = 14,
+        .cumulative_lost = 8,
+        .ext_highest_seq = 0x10000u + last_out,
         .jitter = 480,
         .lsr = (uint32_t)(sr.ntp_time >> 16),
         .dlsr = 65536 * 50 / 1000,
@@ -737,9 +751,23 @@ static void test_site_stats(fixture *f, gconstpointer data)
     dc_router_get_site_stats(f->r, 1, f->now, &s1);
     g_assert_cmpint(s1.rtt_us, >=, 29000);
     g_assert_cmpint(s1.rtt_us, <=, 31000);
-    g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].loss, 26 / 256.0, 1e-9);
     g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].jitter_ms, 10.0, 1e-9);
-    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].lost, ==, 3);
+    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].lost, ==, 0);
+    /* 50 more packets, none lost upstream; site 1 loses 5 of them on its
+     * own link: 10 % down, 5 lost. */
+    for (int i = 150; i < 200; i++) {
+        send_rtp(f, 0, false, 0xa0a0, (uint16_t)(65500 + i), 960u * (uint32_t)i, 0);
+        f->now += 20000;
+    }
+    rr.reports[0].fraction_lost = 26;
+    rr.reports[0].cumulative_lost = 8 + 5;
+    rr.reports[0].ext_highest_seq += 50;
+    n = dc_rtcp_rr_build(buf, sizeof buf, &rr);
+    g_assert_cmpint(n, >, 0);
+    dc_router_receive_rtcp(f->r, 1, buf, (size_t)n, f->now);
+    dc_router_get_site_stats(f->r, 1, f->now, &s1);
+    g_assert_cmpfloat_with_epsilon(s1.down[DC_ROUTER_AUDIO].loss, 0.10, 1e-9);
+    g_assert_cmpuint(s1.down[DC_ROUTER_AUDIO].lost, ==, 5);
     /* A site that never sent: no up score, and all counters zero. */
     g_assert_cmpuint(s1.up[DC_ROUTER_AUDIO].packets, ==, 0);
     g_assert_cmpint(dc_router_get_site_stats(f->r, N_SITES, f->now, &s1), ==, -EINVAL);

@@ -28,6 +28,8 @@ def main():
     ap.add_argument("--duration", type=float, default=float(os.environ.get("DC_MEETING_SECONDS", 24)))
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--size", default="320x180")
+    ap.add_argument("--sanitized", action="store_true",
+                    help="an ASan/UBSan build: check memory safety and media, not timing")
     a = ap.parse_args()
     tap = harness.Tap()
     wd = harness.workdir("meeting")
@@ -76,7 +78,7 @@ def main():
         reports_back = back.report()
         missing = [s for s, r in reports.items() if r is None]
         tap.ok(not missing and reports_back is not None, "every client wrote its report", f"missing: {missing}")
-        check_meeting(tap, sites, reports, reports_back, clients, back, t_rejoin)
+        check_meeting(tap, sites, reports, reports_back, clients, back, t_rejoin, a.sanitized)
     finally:
         for c in clients.values():
             if c.proc.poll() is None:
@@ -98,7 +100,13 @@ def pair_fraction(sender_report, rr):
     return n / float(hi - lo + 1)
 
 
-def check_meeting(tap, sites, reports, reports_back, clients, back, t_rejoin):
+def check_meeting(tap, sites, reports, reports_back, clients, back, t_rejoin, sanitized):
+    """Checks the reports. In a sanitizer build (instrumented code several
+    times slower, 14 clients on 2 cores) the timing checks (share of frames,
+    latency, rejoin time) are reported as diagnostics only: that build is
+    there for memory safety, the optimised build checks the timing."""
+    timed = (lambda ok, desc, detail=None: tap.diag(f"{'met' if ok else 'NOT met'} (timing, not checked "
+                                                       f"in a sanitizer build): {desc}")) if sanitized else tap.ok
     ids = [s[0] for s in sites]
     problems = {"video": [], "audio": [], "identity": [], "fraction": [], "latency": [], "own": []}
     worst_frac, worst_p95 = 1.0, 0.0
@@ -137,10 +145,10 @@ def check_meeting(tap, sites, reports, reports_back, clients, back, t_rejoin):
            "\n".join(problems["audio"][:30]))
     tap.ok(not problems["identity"], "every decoded frame carries the sender's identity",
            "\n".join(problems["identity"][:30]))
-    tap.ok(not problems["fraction"] and worst_frac <= 1.0001,
+    timed(not problems["fraction"] and worst_frac <= 1.0001,
            f"each receiver decodes >= 95 % of the frames each sender sent (worst {worst_frac:.3f})",
            "\n".join(problems["fraction"][:30]))
-    tap.ok(not problems["latency"], f"video latency p95 under 150 ms on every pair (worst {worst_p95:.0f} ms)",
+    timed(not problems["latency"], f"video latency p95 under 150 ms on every pair (worst {worst_p95:.0f} ms)",
            "\n".join(problems["latency"][:30]))
     tap.ok(not problems["own"], "no site receives its own media", "\n".join(problems["own"]))
 
@@ -164,7 +172,7 @@ def check_meeting(tap, sites, reports, reports_back, clients, back, t_rejoin):
             worst = max(worst, t - t_rejoin)
             if t - t_rejoin > 3.0:
                 slow.append(f"{rx}: {t - t_rejoin:.2f} s")
-    tap.ok(not slow, f"a district that leaves and rejoins is decoded again by all others within 3 s (worst {worst:.2f} s)",
+    timed(not slow, f"a district that leaves and rejoins is decoded again by all others within 3 s (worst {worst:.2f} s)",
            "\n".join(slow))
     rb = reports_back or {}
     got = sum(1 for tx in [i for i in (s[0] for s in sites) if i != REJOIN_SITE]
