@@ -70,6 +70,8 @@ def main():
         print(f"meeting: diemcau-signal did not open {listen}; see {outdir}/signal.log")
         return shutdown(procs, 1)
     print(f"meeting: signaling on http://{listen}/  (logs in {outdir}/)")
+    print(f"meeting: join from a browser at http://{listen}/ ; technician view: "
+          f"{BUILD}/ctl/diemcau-ctl --config {a.config} watch")
     if a.servers_only:
         print("meeting: servers only; join with a browser or diemcau-client. Ctrl-C stops.")
     status = {}

@@ -24,6 +24,6 @@ done
 if [ ! -f build/build.ninja ]; then
   meson setup build >/dev/null || exit 1
 fi
-programs=(signaling/diemcau-signal bridge/diemcau-bridge client/diemcau-client)
+programs=(signaling/diemcau-signal bridge/diemcau-bridge client/diemcau-client ctl/diemcau-ctl)
 ninja -C build "${programs[@]}" >/dev/null || { ninja -C build "${programs[@]}"; exit 1; }
 exec python3 scripts/meeting.py --config "$config" --servers-only "$servers_only" --duration "$duration"
