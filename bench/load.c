@@ -178,7 +178,7 @@ static void on_nack(dc_load_site *s, uint32_t media_ssrc, const uint16_t *seqs, 
 
 /* ---- receiving ---- */
 
-static void on_rtp(void *user, uint8_t *buf, size_t len)
+void dc_load_on_rtp(void *user, uint8_t *buf, size_t len)
 {
     dc_load_site *s = user;
     dc_load *L = s->m->load;
@@ -221,7 +221,7 @@ static void on_rtp(void *user, uint8_t *buf, size_t len)
     }
 }
 
-static void on_rtcp(void *user, uint8_t *buf, size_t len)
+void dc_load_on_rtcp(void *user, uint8_t *buf, size_t len)
 {
     dc_load_site *s = user;
     dc_rtcp_iter it;
@@ -246,7 +246,7 @@ static void on_rtcp(void *user, uint8_t *buf, size_t len)
     }
 }
 
-static void on_state(void *user, int state)
+void dc_load_on_state(void *user, int state)
 {
     dc_load_site *s = user;
     if (state == DC_TRANSPORT_CONNECTED && !s->connected) {
@@ -265,9 +265,9 @@ static void on_candidate_diemcau(void *user, const char *candidate);
 
 const dc_transport_callbacks dc_load_transport_cb = {
     .on_candidate = on_candidate_diemcau,
-    .on_state = on_state,
-    .on_rtp = on_rtp,
-    .on_rtcp = on_rtcp,
+    .on_state = dc_load_on_state,
+    .on_rtp = dc_load_on_rtp,
+    .on_rtcp = dc_load_on_rtcp,
 };
 
 bool dc_load_site_transport(dc_load_site *s, GError **error)
@@ -490,7 +490,8 @@ static int count_connected(const dc_load *L)
     int n = 0;
     for (int i = 0; i < L->n_meetings; i++)
         for (int j = 0; j < L->meetings[i].n_sites; j++)
-            n += L->meetings[i].sites[j].connected;
+            n += L->meetings[i].sites[j].connected &&
+                 (!L->janus || L->meetings[i].sites[j].rx_connected);
     return n;
 }
 
@@ -654,7 +655,7 @@ int main(int argc, char **argv)
                sites, LOOP_SECONDS, (double)(g_get_monotonic_time() - t0) / 1e6,
                (double)vpk / sites / LOOP_SECONDS);
 
-    dc_load L = {.media = media, .n_meetings = meetings};
+    dc_load L = {.media = media, .n_meetings = meetings, .janus = janus_url != NULL};
     L.cert = dc_dtls_cert_new(g_get_real_time() / G_USEC_PER_SEC);
     const char *first_url = janus_url ? janus_url : signals[0];
     L.loopback = strstr(first_url, "//127.") || strstr(first_url, "//localhost");
@@ -767,7 +768,7 @@ int main(int argc, char **argv)
         for (int j = 0; j < sites; j++) {
             add_counts(&mc, &m->sites[j].c);
             dc_load_hist_merge(mh, &m->sites[j].lat);
-            mconn += m->sites[j].connected;
+            mconn += m->sites[j].connected && (!L.janus || m->sites[j].rx_connected);
             failures += m->sites[j].failed;
         }
         json_builder_begin_object(b);
@@ -817,6 +818,7 @@ int main(int argc, char **argv)
             if (!janus_url)
                 diemcau_stop(s);
             dc_transport_free(s->transport);
+            dc_transport_free(s->rx_transport);
         }
     }
     run_for(loop, 200);

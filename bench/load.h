@@ -49,7 +49,9 @@ struct dc_load_site {
     char *id, *credential;
     void *proto; /* diemcau signal link state or Janus handles */
     dc_transport *transport;
+    dc_transport *rx_transport; /* Janus: the subscriber PeerConnection */
     bool connected, failed;
+    bool rx_connected; /* Janus: the subscriber transport is up */
     char *error;
     dc_sender_track tracks[DC_MEDIA_KINDS];
     uint32_t ssrc[DC_MEDIA_KINDS];
@@ -80,6 +82,7 @@ typedef struct dc_load {
     const dc_load_media *media;
     dc_dtls_cert *cert;
     bool loopback;
+    bool janus;
     bool counting; /* inside the measured window */
     dc_load_meeting *meetings;
     int n_meetings;
@@ -88,6 +91,9 @@ typedef struct dc_load {
 
 /* Transport callbacks shared by both adapters (user = the site). */
 extern const dc_transport_callbacks dc_load_transport_cb;
+void dc_load_on_rtp(void *site, uint8_t *buf, size_t len);
+void dc_load_on_rtcp(void *site, uint8_t *buf, size_t len);
+void dc_load_on_state(void *site, int state);
 
 /* The adapter asks for the transport; site->transport is set. */
 bool dc_load_site_transport(dc_load_site *s, GError **error);

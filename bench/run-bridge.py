@@ -83,6 +83,7 @@ def write_configs(workdir, meetings, sig_base, ctl_port, udp_base, address="127.
             r"^udp_port_max = .*$": f"udp_port_max = {udp_base + 1999}",
             r"^web_root = .*$": f"web_root = {os.path.join(ROOT, 'web')}",
             r"^local_addresses = .*$": f"local_addresses = {address}",
+            r"^control_address = .*$": f"control_address = {address}",
         }
         t = text
         for pat, rep in subs.items():
@@ -233,10 +234,15 @@ def main():
     ap.add_argument("--no-scale", action="store_true")
     ap.add_argument("--janus", action="store_true", help="also Janus VideoRoom (needs root, janus)")
     ap.add_argument("--smoke", action="store_true", help="CI: 1 meeting of 4 sites, no loss")
+    ap.add_argument("--only-janus", action="store_true", help="skip the floor and the scale curve")
     ap.add_argument("--json", help="write every result here")
+    ap.add_argument("--keep", help="keep the logs and configs in this folder")
     args = ap.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="dc-bench-") as workdir:
+    if args.keep:
+        os.makedirs(args.keep, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dc-bench-") as tmp:
+        workdir = args.keep or tmp
         if args.smoke:
             r = diemcau_run(args, workdir, 1, 4, 4, smoke=True)
             print(fmt(r))
@@ -249,7 +255,7 @@ def main():
 
         results = {"uptime": open("/proc/loadavg").read().split()[:3]}
         print(f"load average before: {' '.join(results['uptime'])}", flush=True)
-        fl = floor_run(args)
+        fl = {} if args.only_janus else floor_run(args)
         results["floor_us"] = fl
         print(f"floor loop (us per outbound packet): {fl}", flush=True)
         base = fl.get("openssl")
@@ -257,7 +263,7 @@ def main():
         counts = [1, 10]
         if not args.no_scale:
             counts = sorted(set(counts + [int(x) for x in args.scale.split(",")]))
-        for n in counts:
+        for n in ([] if args.only_janus else counts):
             print(f"diemcau, {n} meeting(s) of 14 sites ...", flush=True)
             r = diemcau_run(args, workdir, n, 14, args.duration)
             r["load_average"] = open("/proc/loadavg").read().split()[0]
@@ -271,8 +277,9 @@ def main():
                 break
         results["diemcau"] = runs
         if args.janus:
+            sys.path.insert(0, HERE)
             import janus_bench  # bench/janus_bench.py
-            results["janus"] = janus_bench.run(args, workdir, fmt, base)
+            results["janus"] = janus_bench.run(sys.modules[__name__], args, workdir, base)
         results["uptime_after"] = open("/proc/loadavg").read().split()[:3]
         print(f"load average after: {' '.join(results['uptime_after'])}")
         if args.json:
