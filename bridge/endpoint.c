@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bridge/timer.h"
+#include "core/consent.h"
 #include "core/demux.h"
 #include "core/srtp.h"
 
@@ -16,6 +17,8 @@ static GQuark ep_error_quark(void)
 #define EP_ERROR (ep_error_quark())
 
 #define EP_BUF 2048
+/* RFC 7675: consent expires 30 s after the last authenticated packet. */
+#define EP_CONSENT_US 30000000
 
 struct dc_endpoint {
     GMainContext *ctx;
@@ -28,6 +31,8 @@ struct dc_endpoint {
     dc_dtls *dtls;
     dc_srtp *srtp;
     dc_timer *dtls_timer;
+    dc_consent consent;
+    dc_timer *consent_timer;
     bool remote_set;
     bool dtls_server;
     bool dtls_started;
@@ -48,6 +53,11 @@ static void set_state(dc_endpoint *e, dc_endpoint_state s, const char *why)
         e->closing)
         return;
     e->state = s;
+    if (s == DC_ENDPOINT_CONNECTED) {
+        int64_t now = g_get_monotonic_time();
+        dc_consent_start(&e->consent, now);
+        dc_timer_set(e->consent_timer, dc_consent_next_timeout(&e->consent));
+    }
     e->cb.state(e->user, s, why);
 }
 
@@ -83,6 +93,14 @@ static void dtls_timeout(void *user, int64_t now_us)
     dc_endpoint *e = user;
     dc_dtls_handle_timeout(e->dtls, now_us);
     dtls_pump(e, now_us);
+}
+
+static void consent_timeout(void *user, int64_t now_us)
+{
+    dc_endpoint *e = user;
+    if (dc_consent_poll(&e->consent, now_us) == DC_CONSENT_EXPIRED)
+        set_state(e, DC_ENDPOINT_LOST, "nothing authentic received for 30 s (consent expired)");
+    dc_timer_set(e->consent_timer, dc_consent_next_timeout(&e->consent));
 }
 
 static void maybe_start_dtls(dc_endpoint *e)
@@ -127,6 +145,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
         e->stats.dropped_srtp++;
         return;
     }
+    dc_consent_on_receive(&e->consent, now);
     if (c == DC_DEMUX_RTP)
         e->cb.rtp(e->user, e->rx, (size_t)n, now);
     else
@@ -162,9 +181,12 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
         }
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
         /* With consent freshness on, libnice fails a component that was
-         * ready once when no consent check succeeded for 30 s. */
+         * ready once when a consent check goes unanswered (about 10 s of
+         * silence) and stops sending on it. An ICE restart restores it;
+         * the site asks for one; the endpoint is lost only when nothing
+         * has come for 30 s (consent_timeout). */
         if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED)
-            set_state(e, DC_ENDPOINT_LOST, "ICE consent expired (RFC 7675)");
+            g_message("ICE consent checks unanswered: waiting for an ICE restart");
         else
             set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
     }
@@ -181,6 +203,8 @@ dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_ca
     e->early_candidates = g_ptr_array_new_with_free_func(g_free);
     e->dtls = dc_dtls_new(cfg->cert);
     e->dtls_timer = dc_timer_new(cfg->ctx, dtls_timeout, e);
+    dc_consent_init(&e->consent, &(dc_consent_config){EP_CONSENT_US, EP_CONSENT_US, EP_CONSENT_US});
+    e->consent_timer = dc_timer_new(cfg->ctx, consent_timeout, e);
     e->agent =
         nice_agent_new_full(cfg->ctx, NICE_COMPATIBILITY_RFC5245,
                             NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
@@ -236,6 +260,7 @@ void dc_endpoint_free(dc_endpoint *e)
         g_object_unref(e->agent);
     }
     dc_timer_free(e->dtls_timer);
+    dc_timer_free(e->consent_timer);
     dc_dtls_free(e->dtls);
     dc_srtp_free(e->srtp);
     g_free(e->ufrag);

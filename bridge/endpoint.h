@@ -22,7 +22,8 @@ typedef enum {
     DC_ENDPOINT_CONNECTING,
     DC_ENDPOINT_CONNECTED, /* ICE ready and DTLS done: media flows */
     DC_ENDPOINT_FAILED,
-    DC_ENDPOINT_LOST, /* was connected, then RFC 7675 consent expired (30 s) */
+    DC_ENDPOINT_LOST, /* was connected, then nothing authentic came for 30 s
+                       * (RFC 7675 consent expired): stop sending, free it */
 } dc_endpoint_state;
 
 /* Most remote candidates taken per ICE generation (answer + trickle). */

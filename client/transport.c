@@ -123,6 +123,13 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
 {
     dc_transport *t = data;
     if (state == NICE_COMPONENT_STATE_FAILED) {
+        if (t->state == DC_TRANSPORT_CONNECTED) {
+            /* Consent checks unanswered (libnice, about 10 s of silence):
+             * the session's watchdog asks for an ICE restart, which
+             * restores consent, and gives up after 30 s. */
+            g_message("ICE consent checks unanswered; waiting for an ICE restart");
+            return;
+        }
         g_warning("ICE failed");
         set_state(t, DC_TRANSPORT_FAILED);
         return;
