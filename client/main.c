@@ -74,6 +74,7 @@ int main(int argc, char **argv)
     double duration = 0;
     int fps = 30, bitrate = 0;
     gboolean status = FALSE;
+    gboolean ignore_mute = FALSE;
     GOptionEntry entries[] = {
         {"signal", 0, 0, G_OPTION_ARG_STRING, &signal_url, "Signaling URL (ws://HOST:PORT/ws)",
          "URL"},
@@ -94,6 +95,8 @@ int main(int argc, char **argv)
          "Write each remote site's video (.y4m) and audio (.wav) here", "DIR"},
         {"report", 0, 0, G_OPTION_ARG_FILENAME, &report, "Write a JSON report at exit", "FILE"},
         {"status", 0, 0, G_OPTION_ARG_NONE, &status, "Print a STATUS line every second", NULL},
+        {"ignore-mute", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &ignore_mute,
+         "For tests: keep sending when the chair mutes us (the bridge must stop it)", NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- diemcau district endpoint");
@@ -143,6 +146,7 @@ int main(int argc, char **argv)
         .bitrate_kbps = bitrate,
         .record_dir = record,
         .status = status,
+        .ignore_mute = ignore_mute,
     };
     a.session = dc_session_new(&cfg, a.loop, &error);
     if (!a.session) {

@@ -97,6 +97,36 @@ static char *finish(JsonBuilder *b, bool pretty)
     return json_generator_to_data(gen, NULL);
 }
 
+static void add_pair(JsonBuilder *b, const char *name, const bool v[2])
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    add_bool(b, "audio", v[0]);
+    add_bool(b, "video", v[1]);
+    json_builder_end_object(b);
+}
+
+/* The chair's state (both documents) and, in the report, its events. */
+static void add_chair(JsonBuilder *b, const dc_report_chair *c, bool events)
+{
+    if (!c)
+        return;
+    add_str(b, "meeting_state", c->meeting_state);
+    add_str(b, "floor", c->floor);
+    add_pair(b, "muted", c->muted);
+    add_pair(b, "muted_by_chair", c->muted_by_chair);
+    if (!events || !c->events)
+        return;
+    json_builder_set_member_name(b, "chair_events");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < c->events->len; i++) {
+        JsonNode *n = json_from_string(g_ptr_array_index(c->events, i), NULL);
+        if (n)
+            json_builder_add_value(b, n);
+    }
+    json_builder_end_array(b);
+}
+
 char *dc_report_json(const dc_report_input *in)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -140,6 +170,7 @@ char *dc_report_json(const dc_report_input *in)
     add_int(b, "own_media_received",
             in->receiver ? (gint64)dc_receiver_own_media(in->receiver) : 0);
     add_int(b, "unknown_packets", in->receiver ? (gint64)dc_receiver_unknown(in->receiver) : 0);
+    add_chair(b, in->chair, true);
     json_builder_end_object(b);
     return finish(b, true);
 }
@@ -150,6 +181,7 @@ char *dc_report_status_line(const dc_report_input *in)
     json_builder_begin_object(b);
     add_str(b, "site", in->site);
     add_str(b, "state", in->state);
+    add_chair(b, in->chair, false);
     json_builder_set_member_name(b, "remote");
     json_builder_begin_object(b);
     size_t n = in->receiver ? dc_receiver_n_sites(in->receiver) : 0;

@@ -21,6 +21,16 @@
 #include "client/receiver.h"
 #include "client/sender.h"
 
+/* What the chair did to this site and the meeting (docs/protocol.md, "The
+ * chair"). */
+typedef struct {
+    const char *meeting_state; /* "lobby", "open", "locked", "ended"; NULL unknown */
+    const char *floor;         /* the site with the floor, or NULL */
+    bool muted[2];             /* audio, video: not sending (chair or self) */
+    bool muted_by_chair[2];
+    const GPtrArray *events; /* of char *: one JSON object text per chair message */
+} dc_report_chair;
+
 typedef struct {
     const char *site;
     bool joined;
@@ -29,12 +39,16 @@ typedef struct {
     const dc_sender_stats *sent; /* NULL when nothing was sent */
     const dc_receiver *receiver; /* may be NULL */
     double duration_s;
+    const dc_report_chair *chair; /* NULL: nothing from the chair */
 } dc_report_input;
 
-/* The --report document, pretty-printed. */
+/* The --report document, pretty-printed. With a chair: "meeting_state",
+ * "floor", "muted" and "muted_by_chair" ({"audio","video"}) and
+ * "chair_events" (every chair message received, with "t_s" since start). */
 char *dc_report_json(const dc_report_input *in);
 
-/* One line, "STATUS {...}" without the newline: {"site", "state", "remote":
+/* One line, "STATUS {...}" without the newline: {"site", "state",
+ * ["meeting_state", "floor", "muted", "muted_by_chair",] "remote":
  * {SITE: {"fps", "audio", "loss_pct", "latency_ms",
  * "first_frame_after_gap_ms"}}} from the last status interval. */
 char *dc_report_status_line(const dc_report_input *in);

@@ -46,6 +46,7 @@ struct dc_sender {
     void *user;
     bool running;
     bool was_running;
+    bool paused[DC_MEDIA_KINDS]; /* muted: nothing of that kind is sent */
     int64_t start_us;
     int64_t period_us; /* video */
     out_stream out[DC_MEDIA_KINDS];
@@ -383,7 +384,7 @@ void dc_sender_handle_timeout(dc_sender *s, int64_t now_us, int64_t wall_ms)
         return;
     out_stream *v = &s->out[DC_MEDIA_VIDEO], *a = &s->out[DC_MEDIA_AUDIO];
     if (now_us >= v->next_due_us) {
-        if (v->track.active)
+        if (v->track.active && !s->paused[DC_MEDIA_VIDEO])
             send_video_frame(s, now_us, wall_ms);
         v->next_due_us += s->period_us;
         if (v->next_due_us <= now_us - 2 * s->period_us)
@@ -391,7 +392,7 @@ void dc_sender_handle_timeout(dc_sender *s, int64_t now_us, int64_t wall_ms)
     }
     /* Audio catches up (the timestamps must stay on the 20 ms grid). */
     for (int i = 0; i < 5 && now_us >= a->next_due_us; i++) {
-        if (a->track.active)
+        if (a->track.active && !s->paused[DC_MEDIA_AUDIO])
             send_audio_packet(s, now_us);
         else
             a->n++;
@@ -428,6 +429,20 @@ void dc_sender_on_nack(dc_sender *s, uint32_t media_ssrc, const uint16_t *seqs, 
         s->stats.retransmits++;
         s->cb.send_rtp(s->user, s->tx, len, sizeof s->tx);
     }
+}
+
+void dc_sender_set_paused(dc_sender *s, dc_media_kind kind, bool paused)
+{
+    if ((unsigned)kind >= DC_MEDIA_KINDS || s->paused[kind] == paused)
+        return;
+    s->paused[kind] = paused;
+    if (kind == DC_MEDIA_VIDEO && !paused)
+        dc_venc_request_keyframe(s->venc); /* receivers start over */
+}
+
+bool dc_sender_is_paused(const dc_sender *s, dc_media_kind kind)
+{
+    return (unsigned)kind < DC_MEDIA_KINDS && s->paused[kind];
 }
 
 void dc_sender_request_keyframe(dc_sender *s)

@@ -85,6 +85,12 @@ void dc_sender_on_nack(dc_sender *s, uint32_t media_ssrc, const uint16_t *seqs, 
 /* PLI or FIR for our video. */
 void dc_sender_request_keyframe(dc_sender *s);
 
+/* Pauses (a mute: nothing of that kind is encoded or sent; sequence numbers
+ * continue without a gap, the audio timestamp grid goes on) or resumes it
+ * (video resumes with a keyframe). */
+void dc_sender_set_paused(dc_sender *s, dc_media_kind kind, bool paused);
+bool dc_sender_is_paused(const dc_sender *s, dc_media_kind kind);
+
 /* Fills *sr (no report blocks) for kind at now_us / wall_us. Returns 0, or
  * -ENOENT when nothing was sent on it yet. */
 int dc_sender_fill_sr(const dc_sender *s, dc_media_kind kind, int64_t now_us, int64_t wall_us,

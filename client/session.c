@@ -58,6 +58,10 @@ struct dc_session {
     int64_t next_rtcp_us;
     int64_t started_us;
     GHashTable *records; /* site id -> record * */
+    /* What the chair did (docs/protocol.md, "The chair"). */
+    dc_report_chair chair;
+    char *meeting_state, *floor;
+    GPtrArray *chair_events; /* of char *, JSON texts */
     uint8_t rtcp[RTCP_CAP + DC_SRTP_MAX_OVERHEAD];
     uint16_t nack_seqs[17 * 64];
 };
@@ -525,9 +529,76 @@ static void on_link_open(void *user)
     dc_signal_link_send_join(s->link, s->site, s->credential);
 }
 
+static void set_str(char **dst, const char *v)
+{
+    g_free(*dst);
+    *dst = g_strdup(v);
+}
+
+/* A pair {"audio": bool, "video": bool} into v[2] (missing members: false). */
+static void get_pair(JsonObject *o, const char *name, bool v[2])
+{
+    JsonObject *p = o && json_object_has_member(o, name) &&
+                            JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, name))
+                        ? json_object_get_object_member(o, name)
+                        : NULL;
+    v[0] = p && json_object_get_boolean_member_with_default(p, "audio", false);
+    v[1] = p && json_object_get_boolean_member_with_default(p, "video", false);
+}
+
+/* The chair's messages: obeyed (a mute stops that medium at the sender;
+ * "ended" and "removed" leave for good) and kept for the report. */
+static bool handle_chair(dc_session *s, const char *type, JsonObject *msg)
+{
+    if (strcmp(type, "meeting") != 0 && strcmp(type, "muted") != 0 && strcmp(type, "floor") != 0 &&
+        strcmp(type, "ended") != 0 && strcmp(type, "removed") != 0)
+        return false;
+    JsonNode *copy = json_node_alloc();
+    json_node_init_object(copy, msg);
+    g_autofree char *text = json_to_string(copy, FALSE);
+    json_node_unref(copy);
+    double t = (double)(g_get_monotonic_time() - s->started_us) / 1e6;
+    g_ptr_array_add(s->chair_events, g_strdup_printf("{\"t_s\":%.2f,\"message\":%s}", t, text));
+    if (strcmp(type, "meeting") == 0) {
+        set_str(&s->meeting_state, json_object_get_string_member_with_default(msg, "state", NULL));
+        if (g_strcmp0(s->meeting_state, "lobby") == 0)
+            g_message("%s: waiting in the lobby until the chair opens the meeting", s->site);
+    } else if (strcmp(type, "muted") == 0) {
+        bool was[2] = {s->chair.muted[0], s->chair.muted[1]};
+        s->chair.muted[0] = json_object_get_boolean_member_with_default(msg, "audio", false);
+        s->chair.muted[1] = json_object_get_boolean_member_with_default(msg, "video", false);
+        get_pair(msg, "by_chair", s->chair.muted_by_chair);
+        for (int k = 0; k < 2; k++) {
+            if (s->sender && !s->cfg.ignore_mute)
+                dc_sender_set_paused(s->sender, k == 0 ? DC_MEDIA_AUDIO : DC_MEDIA_VIDEO,
+                                     s->chair.muted[k]);
+            if (was[k] != s->chair.muted[k])
+                g_message("%s: %s %s%s", s->site, k == 0 ? "audio" : "video",
+                          s->chair.muted[k] ? "muted" : "unmuted",
+                          s->chair.muted_by_chair[k] ? " by the chair" : "");
+        }
+    } else if (strcmp(type, "floor") == 0) {
+        const char *f = json_object_get_string_member_with_default(msg, "site", NULL);
+        set_str(&s->floor, f);
+        g_message("%s: the floor is %s%s", s->site, f ? "with " : "back with the chair",
+                  f ? f : "");
+    } else {
+        g_message("%s: %s", s->site,
+                  json_object_get_string_member_with_default(msg, "reason", type));
+        s->final_state = strcmp(type, "ended") == 0 ? "ended" : "removed";
+        s->leaving = true;
+        g_main_loop_quit(s->loop);
+    }
+    s->chair.meeting_state = s->meeting_state;
+    s->chair.floor = s->floor;
+    return true;
+}
+
 static void on_link_message(void *user, const char *type, JsonObject *msg)
 {
     dc_session *s = user;
+    if (handle_chair(s, type, msg))
+        return;
     if (strcmp(type, "welcome") == 0) {
         bool again = s->joined;
         s->joined = true;
@@ -628,7 +699,8 @@ static gboolean status_cb(gpointer data)
     dc_session *s = data;
     dc_receiver_roll_interval(s->receiver, g_get_monotonic_time());
     if (s->cfg.status) {
-        dc_report_input in = {.site = s->site, .state = state_name(s), .receiver = s->receiver};
+        dc_report_input in = {
+            .site = s->site, .state = state_name(s), .receiver = s->receiver, .chair = &s->chair};
         g_autofree char *line = dc_report_status_line(&in);
         fprintf(stdout, "%s\n", line);
         fflush(stdout);
@@ -683,6 +755,8 @@ dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError
     s->origin_id = ((uint64_t)g_random_int() << 31) ^ g_random_int();
     s->pending = g_ptr_array_new_with_free_func(g_free);
     s->records = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, record_free);
+    s->chair_events = g_ptr_array_new_with_free_func(g_free);
+    s->chair.events = s->chair_events;
     static const dc_receiver_callbacks rcb = {
         .send_rtcp = send_rtcp_plain,
         .on_video = on_video,
@@ -760,6 +834,9 @@ void dc_session_free(dc_session *s)
     if (s->loop)
         g_main_loop_unref(s->loop);
     g_free(s->bundle_mid);
+    g_free(s->meeting_state);
+    g_free(s->floor);
+    g_ptr_array_unref(s->chair_events);
     g_free(s->error);
     g_free(s->url);
     g_free(s->site);
@@ -793,6 +870,7 @@ char *dc_session_report_json(dc_session *s)
         .sent = s->sender ? &st : NULL,
         .receiver = s->receiver,
         .duration_s = (double)(g_get_monotonic_time() - s->started_us) / 1e6,
+        .chair = &s->chair,
     };
     return dc_report_json(&in);
 }

@@ -23,6 +23,7 @@ typedef struct {
     int width, height, fps, bitrate_kbps;
     const char *record_dir; /* NULL: no recording */
     bool status;            /* print STATUS lines */
+    bool ignore_mute;       /* tests: keep sending when muted (the bridge enforces) */
 } dc_session_config;
 
 typedef struct dc_session dc_session;
