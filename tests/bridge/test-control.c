@@ -48,6 +48,8 @@ static char *write_config(fixture *f)
     g_assert_cmpint(g_string_replace(s, "control_port = 7400", port, 1), ==, 1);
     g_assert_cmpint(g_string_replace(s, "web_root = ../web", web, 1), ==, 1);
     g_string_replace(s, "port = 8080", "port = 0", 1);
+    /* One meeting per bridge: a second one is refused (test_limits). */
+    g_assert_cmpint(g_string_replace(s, "max_meetings = 64", "max_meetings = 1", 1), ==, 1);
     char *out = g_build_filename(f->dir, "bridge.ini", NULL);
     g_assert_true(g_file_set_contents(out, s->str, -1, NULL));
     return out;
@@ -360,11 +362,113 @@ static void test_offer_candidates_remove(fixture *f, gconstpointer data)
     g_assert_cmpint(g_subprocess_get_exit_status(f->proc), ==, 0);
 }
 
+/* Skips candidates of site up to and including the end (""); returns how
+ * many there were. */
+static unsigned drain_candidates(fixture *f, const char *site)
+{
+    for (unsigned n = 0; n < 64; n++) {
+        JsonObject *o = wait_for(f, "candidate", site);
+        bool end = *json_object_get_string_member(o, "candidate") == '\0';
+        json_object_unref(o);
+        if (end)
+            return n;
+    }
+    g_error("no end of candidates");
+    return 0;
+}
+
+/* ice-restart: a new offer with new ICE credentials and nothing else new,
+ * the candidates again; a second request while the answer is pending is
+ * queued behind it. */
+static void test_ice_restart(fixture *f, gconstpointer data)
+{
+    send_msg(f, "{\"op\":\"hello\",\"meeting\":\"m1\"}");
+    json_object_unref(wait_for(f, "hello", NULL));
+    send_msg(f, "{\"op\":\"endpoint.add\",\"meeting\":\"m1\",\"endpoint\":\"tinh\","
+                "\"session\":\"s1\"}");
+    JsonObject *o = wait_for(f, "offer", "tinh");
+    g_autoptr(dc_sdp) offer = parse_offer(o);
+    json_object_unref(o);
+    g_assert_cmpuint(drain_candidates(f, "tinh"), >, 0);
+    send_answer(f, "tinh", offer);
+
+    send_msg(f, "{\"op\":\"ice-restart\",\"meeting\":\"m1\",\"endpoint\":\"tinh\","
+                "\"session\":\"s1\"}");
+    o = wait_for(f, "offer", "tinh");
+    g_autoptr(dc_sdp) restart = parse_offer(o);
+    json_object_unref(o);
+    dc_sdp_transport t0, t1;
+    dc_sdp_media_transport(offer, offer->media->pdata[0], &t0);
+    dc_sdp_media_transport(restart, restart->media->pdata[0], &t1);
+    g_assert_cmpstr(t0.ice_ufrag, !=, t1.ice_ufrag);
+    g_assert_cmpstr(t0.ice_pwd, !=, t1.ice_pwd);
+    g_assert_cmpstr(t0.fp_hex, ==, t1.fp_hex);
+    g_assert_cmpuint(restart->media->len, ==, offer->media->len);
+    for (guint i = 0; i < offer->media->len; i++) {
+        const dc_sdp_media *a = offer->media->pdata[i], *b = restart->media->pdata[i];
+        g_assert_cmpstr(a->mid, ==, b->mid);
+        g_assert_cmpint(a->direction, ==, b->direction);
+        g_assert_cmpuint(a->ssrcs->len, ==, b->ssrcs->len);
+        for (guint k = 0; k < a->ssrcs->len; k++)
+            g_assert_cmpuint(((const dc_sdp_ssrc *)a->ssrcs->pdata[k])->ssrc, ==,
+                             ((const dc_sdp_ssrc *)b->ssrcs->pdata[k])->ssrc);
+    }
+    g_assert_cmpuint(drain_candidates(f, "tinh"), >, 0); /* sent again */
+
+    /* Asked again before answering: queued, done once the answer comes. */
+    send_msg(f, "{\"op\":\"ice-restart\",\"meeting\":\"m1\",\"endpoint\":\"tinh\","
+                "\"session\":\"s1\"}");
+    g_usleep(1100000);
+    send_answer(f, "tinh", restart);
+    o = wait_for(f, "offer", "tinh");
+    g_autoptr(dc_sdp) again = parse_offer(o);
+    json_object_unref(o);
+    dc_sdp_transport t2;
+    dc_sdp_media_transport(again, again->media->pdata[0], &t2);
+    g_assert_cmpstr(t2.ice_ufrag, !=, t1.ice_ufrag);
+    g_assert_cmpuint(again->origin_version, >, restart->origin_version);
+    drain_candidates(f, "tinh");
+
+    /* For a site without an endpoint: an error. */
+    send_msg(f, "{\"op\":\"ice-restart\",\"meeting\":\"m1\",\"endpoint\":\"can-loc\"}");
+    json_object_unref(wait_for(f, "error", "can-loc"));
+}
+
+/* [limits]: a second meeting on a bridge that holds one is refused; the
+ * 33rd remote candidate of one ICE generation is refused. */
+static void test_limits(fixture *f, gconstpointer data)
+{
+    send_msg(f, "{\"op\":\"hello\",\"meeting\":\"m1\"}");
+    json_object_unref(wait_for(f, "hello", NULL));
+    send_msg(f, "{\"op\":\"hello\",\"meeting\":\"m2\"}");
+    JsonObject *o = wait_for(f, "error", NULL);
+    g_assert_true(g_str_has_prefix(json_object_get_string_member(o, "message"), "meeting-limit"));
+    json_object_unref(o);
+
+    send_msg(f, "{\"op\":\"endpoint.add\",\"meeting\":\"m1\",\"endpoint\":\"tinh\","
+                "\"session\":\"s1\"}");
+    o = wait_for(f, "offer", "tinh");
+    g_autoptr(dc_sdp) offer = parse_offer(o);
+    json_object_unref(o);
+    send_answer(f, "tinh", offer);
+    for (unsigned i = 0; i < 33; i++)
+        send_msg(f,
+                 "{\"op\":\"candidate\",\"meeting\":\"m1\",\"endpoint\":\"tinh\","
+                 "\"candidate\":\"candidate:%u 1 udp 2130706431 127.0.0.1 %u typ host\","
+                 "\"sdpMid\":\"0\"}",
+                 i + 1, 50000 + i);
+    o = wait_for(f, "error", "tinh");
+    g_assert_nonnull(strstr(json_object_get_string_member(o, "message"), "more than 32"));
+    json_object_unref(o);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add("/control/hello", fixture, NULL, setup, test_hello, teardown);
     g_test_add("/control/offer-candidates-remove", fixture, NULL, setup,
                test_offer_candidates_remove, teardown);
+    g_test_add("/control/ice-restart", fixture, NULL, setup, test_ice_restart, teardown);
+    g_test_add("/control/limits", fixture, NULL, setup, test_limits, teardown);
     return g_test_run();
 }
