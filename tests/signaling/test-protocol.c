@@ -25,6 +25,7 @@ static void test_client_good(void)
         {"{\"type\":\"candidate\",\"candidate\":\"\",\"sdpMid\":null,\"sdpMLineIndex\":null}",
          DC_CLIENT_CANDIDATE},
         {"{\"type\":\"leave\"}", DC_CLIENT_LEAVE},
+        {"{\"type\":\"ice-restart\"}", DC_CLIENT_ICE_RESTART},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         dc_client_msg m;
@@ -108,6 +109,12 @@ static void test_bridge_messages(void)
     g_assert_cmpint(m.state, ==, DC_SITE_CONNECTING);
     dc_bridge_msg_clear(&m);
 
+    const char *lost = "{\"op\":\"endpoint.state\",\"meeting\":\"m\",\"endpoint\":\"tinh\","
+                       "\"session\":\"s1\",\"state\":\"lost\"}";
+    g_assert_true(dc_protocol_parse_bridge(lost, strlen(lost), &m, &err));
+    g_assert_cmpstr(m.state_name, ==, "lost");
+    dc_bridge_msg_clear(&m);
+
     static const struct {
         const char *text, *field;
     } bad[] = {
@@ -150,6 +157,10 @@ static void test_builders(void)
     g_assert_cmpstr(c1, ==,
                     "{\"op\":\"candidate\",\"meeting\":\"m\",\"endpoint\":\"tinh\",\"session\":"
                     "\"s1\",\"candidate\":\"\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}");
+    g_autofree char *r = dc_protocol_ice_restart_json("m", "tinh", "s1");
+    g_assert_cmpstr(r, ==,
+                    "{\"op\":\"ice-restart\",\"meeting\":\"m\",\"endpoint\":\"tinh\","
+                    "\"session\":\"s1\"}");
     g_autofree char *h = dc_protocol_hello_json("m", "abc");
     g_assert_cmpstr(h, ==, "{\"op\":\"hello\",\"meeting\":\"m\",\"signal\":\"abc\"}");
 }
