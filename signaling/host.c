@@ -206,7 +206,8 @@ static bool ensure_meeting(dc_host *h)
         return false;
     }
     h->mid = dc_record_new_meeting(h->rec, h->cfg->meeting_id, h->cfg->meeting_title, t);
-    bool ok = h->mid && dc_record_event(h->rec, h->mid, t, "meeting-start", NULL, NULL, NULL) &&
+    bool ok = h->mid && dc_record_sites(h->rec, h->mid, h->cfg) &&
+              dc_record_event(h->rec, h->mid, t, "meeting-start", NULL, NULL, NULL) &&
               save_all(h, dc_chair_get_state(h->chair) == DC_CHAIR_LOBBY ? 0 : t, 0) &&
               dc_record_commit(h->rec);
     if (!ok) {

@@ -25,6 +25,9 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY, meeting_id INTEGER NOT NULL, t_us INTEGER NOT NULL,"
     " kind TEXT NOT NULL, site TEXT, actor TEXT, detail TEXT);"
     "CREATE INDEX IF NOT EXISTS events_meeting ON events (meeting_id, id);"
+    "CREATE TABLE IF NOT EXISTS sites ("
+    " meeting_id INTEGER NOT NULL, site TEXT NOT NULL, name TEXT, role TEXT, position INTEGER,"
+    " PRIMARY KEY (meeting_id, site));"
     "CREATE TABLE IF NOT EXISTS quality ("
     " meeting_id INTEGER NOT NULL, t_us INTEGER NOT NULL, site TEXT NOT NULL,"
     " score REAL, level TEXT);"
@@ -125,6 +128,26 @@ int64_t dc_record_new_meeting(dc_record *rec, const char *meeting, const char *t
     bind_text(st, 2, title);
     sqlite3_bind_int64(st, 3, now_us);
     return step_done(rec, st) ? sqlite3_last_insert_rowid(rec->db) : 0;
+}
+
+bool dc_record_sites(dc_record *rec, int64_t mid, const dc_config *cfg)
+{
+    for (size_t i = 0; i < cfg->n_sites; i++) {
+        sqlite3_stmt *st = prepare(rec, "INSERT OR IGNORE INTO sites (meeting_id, site, name, role,"
+                                        " position) VALUES (?1, ?2, ?3, ?4, ?5)");
+        if (!st) {
+            return false;
+        }
+        sqlite3_bind_int64(st, 1, mid);
+        bind_text(st, 2, cfg->sites[i].id);
+        bind_text(st, 3, cfg->sites[i].name);
+        bind_text(st, 4, dc_config_role_name(cfg->sites[i].role));
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)i);
+        if (!step_done(rec, st)) {
+            return false;
+        }
+    }
+    return true;
 }
 
 bool dc_record_begin(dc_record *rec)

@@ -32,6 +32,10 @@ int64_t dc_record_find_open(dc_record *rec, const char *meeting);
 int64_t dc_record_new_meeting(dc_record *rec, const char *meeting, const char *title,
                               int64_t now_us);
 
+/* The configured sites of meeting @mid (id, name, role, order), for the
+ * report. Inside a transaction. */
+bool dc_record_sites(dc_record *rec, int64_t mid, const dc_config *cfg);
+
 bool dc_record_begin(dc_record *rec);
 bool dc_record_commit(dc_record *rec); /* on failure the transaction is rolled back */
 void dc_record_rollback(dc_record *rec);
