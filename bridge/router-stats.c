@@ -18,7 +18,7 @@ static void in_medium(const router_site *s, const router_in *in, int64_t now_us,
     m->bitrate_1s = dc_rtp_stats_rate_bps(&in->rs.rate, now_us, WINDOW_1S_US);
     m->bitrate_10s = dc_rtp_stats_rate_bps(&in->rs.rate, now_us, WINDOW_10S_US);
     m->loss = in->loss_1s;
-    m->lost = dc_rtp_stats_lost(&in->rs);
+    m->lost = dc_rtp_stats_lost_total(&in->rs); /* the span of packets: every session */
     m->jitter_ms = dc_rtp_stats_jitter_ms(&in->rs);
     m->nacks = in->nack_sent;
     m->retransmissions = in->recovered;

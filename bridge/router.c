@@ -138,6 +138,7 @@ static void in_new_epoch(router_in *in, uint32_t ssrc, int64_t now_us)
     in->n_miss = 0;
     in->nack_next_us = INT64_MAX;
     in->q_mark = (dc_rtp_stats_mark){0};
+    in->loss_1s = 0; /* the old session's last second is not this one's */
 }
 
 int dc_router_site_start(dc_router *r, unsigned site, int64_t now_us)

@@ -51,6 +51,7 @@ uint64_t dc_rtp_stats_rate_bps(const dc_rtp_stats_rate *r, int64_t now_us, int64
 
 static void restart(dc_rtp_stats *s)
 {
+    s->lost_before += dc_rtp_stats_lost(s);
     s->started = false;
     dc_seq_unwrapper_init(&s->unwrap);
     s->base_ext = s->max_ext = 0;
@@ -171,6 +172,11 @@ uint64_t dc_rtp_stats_lost(const dc_rtp_stats *s)
 {
     uint64_t e = dc_rtp_stats_expected(s);
     return e > s->received ? e - s->received : 0;
+}
+
+uint64_t dc_rtp_stats_lost_total(const dc_rtp_stats *s)
+{
+    return s->lost_before + dc_rtp_stats_lost(s);
 }
 
 dc_rtp_stats_mark dc_rtp_stats_mark_now(const dc_rtp_stats *s)

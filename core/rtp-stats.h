@@ -71,6 +71,7 @@ typedef struct {
     uint64_t bytes;    /* bytes of every packet, never reset */
     uint64_t restarts;
     uint64_t duplicates;
+    uint64_t lost_before; /* lost in runs before the (re)start, never reset */
 
     dc_rtp_stats_mark rr_mark; /* for the RR's fraction lost */
 
@@ -92,7 +93,8 @@ typedef struct {
 void dc_rtp_stats_init(dc_rtp_stats *s, uint32_t clock_rate);
 
 /* Forgets the stream (a new session); keeps clock_rate and the never-reset
- * totals (packets, bytes, restarts, duplicates) and the bitrate meter. */
+ * totals (packets, bytes, restarts, duplicates, lost_before) and the
+ * bitrate meter. */
 void dc_rtp_stats_reset(dc_rtp_stats *s);
 
 /* Counts one packet of len bytes received at now_us. */
@@ -101,8 +103,11 @@ dc_rtp_stats_result dc_rtp_stats_receive(dc_rtp_stats *s, uint32_t ssrc, uint16_
 
 /* Packets expected since the (re)start: highest - first + 1 (0 before any). */
 uint64_t dc_rtp_stats_expected(const dc_rtp_stats *s);
-/* Packets lost since the (re)start, clamped at 0. */
+/* Packets lost since the (re)start, clamped at 0 (an RR's cumulative lost). */
 uint64_t dc_rtp_stats_lost(const dc_rtp_stats *s);
+/* Packets lost over every run since init, the same span as `packets`:
+ * lost_before plus dc_rtp_stats_lost(). */
+uint64_t dc_rtp_stats_lost_total(const dc_rtp_stats *s);
 /* The current counts, to pass to loss_since() later. */
 dc_rtp_stats_mark dc_rtp_stats_mark_now(const dc_rtp_stats *s);
 /* Fraction of packets lost since *mark (0..1; 0 when nothing was expected,
