@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/resource.h>
+
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
@@ -495,6 +497,15 @@ static int count_connected(const dc_load *L)
     return n;
 }
 
+/* CPU seconds this process used so far. */
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void reset_counts(dc_load *L)
 {
     for (int i = 0; i < L->n_meetings; i++)
@@ -589,7 +600,7 @@ int main(int argc, char **argv)
     g_auto(GStrv) signals = NULL;
     g_autofree char *config_path = NULL, *json_path = NULL, *janus_url = NULL;
     int meetings = 1, sites = 14, fps = 15, kbps = 150;
-    double duration = 20, warmup = 4, join_timeout = 30;
+    double duration = 20, warmup = 4, join_timeout = 0;
     gboolean smoke = FALSE;
     GOptionEntry entries[] = {
         {"signal", 's', 0, G_OPTION_ARG_STRING_ARRAY, &signals,
@@ -604,7 +615,7 @@ int main(int argc, char **argv)
         {"warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup,
          "seconds of media after every site connected, before measuring (default 4)", "S"},
         {"join-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &join_timeout,
-         "seconds for every site to connect (default 30)", "S"},
+         "seconds for every site of every meeting to connect (default 30 + 10 per meeting)", "S"},
         {"fps", 0, 0, G_OPTION_ARG_INT, &fps, "video frame rate (default 15)", "N"},
         {"kbps", 0, 0, G_OPTION_ARG_INT, &kbps, "video bitrate (default 150)", "N"},
         {"json", 'j', 0, G_OPTION_ARG_FILENAME, &json_path, "write the report here", "FILE"},
@@ -619,6 +630,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "diemcau-load: %s\n", error->message);
         return 2;
     }
+    if (join_timeout <= 0)
+        join_timeout = 30 + 10 * meetings;
     if (smoke) {
         meetings = 1;
         sites = MIN(sites, 4);
@@ -705,8 +718,12 @@ int main(int argc, char **argv)
     run_state rs = {.L = &L, .loop = loop, .janus = janus_url != NULL};
     guint tick = g_timeout_add_full(G_PRIORITY_HIGH, TICK_MS, tick_cb, &rs, NULL);
 
-    /* Join: meeting by meeting, a site every 20 ms. */
+    /* Join meeting by meeting, a site every 20 ms, and let each meeting's
+     * sites connect before the next meeting starts: one thread answering
+     * the ICE checks of a hundred new transports while it already carries
+     * media would miss their deadlines on a busy machine. */
     int total = meetings * sites;
+    int64_t join_end = g_get_monotonic_time() + (int64_t)(join_timeout * 1e6);
     for (int i = 0; i < meetings && !stop; i++) {
         if (janus_url) {
             if (!dc_load_janus_start(&L.meetings[i], &error)) {
@@ -720,10 +737,10 @@ int main(int argc, char **argv)
                 run_for(loop, 20);
             }
         }
+        while (!stop && count_connected(&L) < (i + 1) * sites &&
+               g_get_monotonic_time() < join_end)
+            run_for(loop, 100);
     }
-    int64_t join_end = g_get_monotonic_time() + (int64_t)(join_timeout * 1e6);
-    while (!stop && count_connected(&L) < total && g_get_monotonic_time() < join_end)
-        run_for(loop, 100);
     int connected = count_connected(&L);
     g_printerr("diemcau-load: %d of %d sites connected after %.1f s\n", connected, total,
                (double)(g_get_monotonic_time() - t0) / 1e6);
@@ -735,10 +752,12 @@ int main(int argc, char **argv)
     fprintf(stdout, "MEASURE start\n");
     fflush(stdout);
     int64_t w0 = g_get_monotonic_time();
+    double cpu0 = self_cpu_s();
     int64_t wend = w0 + (int64_t)(duration * 1e6);
     while (!stop && g_get_monotonic_time() < wend)
         run_for(loop, 100);
     double window_s = (double)(g_get_monotonic_time() - w0) / 1e6;
+    double load_cpu = self_cpu_s() - cpu0;
     fprintf(stdout, "MEASURE end\n");
     fflush(stdout);
     /* Stop sending; let what is in flight (and retransmissions) arrive. */
@@ -757,6 +776,9 @@ int main(int argc, char **argv)
     MEMBER_INT("sites_per_meeting", sites);
     MEMBER_INT("sites_connected", connected);
     MEMBER_DBL("window_s", window_s);
+    /* The generator's own CPU share: near 1.0 means it, not the server, is
+     * the limit (it is one thread). */
+    MEMBER_DBL("load_generator_cpu_share", load_cpu / window_s);
     json_builder_set_member_name(b, "per_meeting");
     json_builder_begin_array(b);
     int failures = 0;
@@ -797,11 +819,11 @@ int main(int argc, char **argv)
     uint64_t expect = (uint64_t)(sites - 1) * all.sent;
     printf("diemcau-load: %s, %d x %d sites, %d connected, %.1f s: sent %.0f/s, received %.0f/s "
            "(expected about %.0f/s), lost %" G_GUINT64_FORMAT ", repaired %" G_GUINT64_FORMAT
-           ", latency p50 %.0f us p99 %.0f us (%" G_GUINT64_FORMAT " samples)\n",
+           ", latency p50 %.0f us p99 %.0f us (%" G_GUINT64_FORMAT " samples), load CPU %.0f%%\n",
            janus_url ? "janus" : "diemcau", meetings, sites, connected, window_s,
            (double)all.sent / window_s, (double)all.received / window_s, (double)expect / window_s,
            all.lost, all.repaired, dc_load_hist_quantile(hall, 0.5),
-           dc_load_hist_quantile(hall, 0.99), hall->n);
+           dc_load_hist_quantile(hall, 0.99), hall->n, 100 * load_cpu / window_s);
     fflush(stdout);
     int rc = 0;
     if (connected < total || all.received == 0 || all.own > 0)

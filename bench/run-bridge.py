@@ -117,7 +117,7 @@ def stop(p, timeout=10):
             p.wait()
 
 
-def run_load(load_cmd, server_pid, timeout, log):
+def run_load(load_cmd, server_pid, timeout, log, on_start=None):
     """Runs diemcau-load; samples server_pid at the MEASURE lines. Returns
     (rc, report dict or None, cpu seconds, rss KiB)."""
     p = subprocess.Popen(load_cmd, stdout=subprocess.PIPE, stderr=log, text=True)
@@ -128,6 +128,8 @@ def run_load(load_cmd, server_pid, timeout, log):
         for line in p.stdout:
             if line.startswith("MEASURE start"):
                 c0 = cpu_s(server_pid)
+                if on_start:
+                    on_start(server_pid)
             elif line.startswith("MEASURE end"):
                 c1 = cpu_s(server_pid)
                 rss = rss_kib(server_pid)
@@ -178,7 +180,16 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False):
         if smoke:
             cmd.append("--smoke")
         llog = open(os.path.join(workdir, f"load-{meetings}.log"), "w")
-        rc, rep, cpu, rss = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog)
+        perf = []
+        def start_perf(pid):
+            out = os.path.join(workdir, "perf.data")
+            perf.append(subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", out, "-p", str(pid),
+                                          "--", "sleep", str(duration)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        rc, rep, cpu, rss = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog,
+                                     start_perf if args.perf else None)
+        for p in perf:
+            p.wait(30)
         return summarize("diemcau", meetings, rc, rep, cpu, rss)
     finally:
         for s in sigs:
@@ -197,6 +208,7 @@ def summarize(server, meetings, rc, rep, cpu, rss):
             "sent_per_s": t["sent_per_s"], "lost": t["lost"], "loss_ratio": t["loss_ratio"],
             "repaired": t["repaired"], "p50_us": t["latency_us"]["p50"],
             "p99_us": t["latency_us"]["p99"],
+            "load_cpu_share": rep.get("load_generator_cpu_share"),
         })
         if cpu is not None and t["received"] > 0:
             r["us_per_packet"] = cpu * 1e6 / t["received"]
@@ -221,7 +233,8 @@ def fmt(r):
     return (f"{r['server']:8s} {r['meetings']:3d} meeting(s) {r['sites_connected']:4d}/{r['sites']} sites: "
             f"{r['us_per_packet']:6.2f} us/pkt, {r['forwarded_per_s']:9.0f} fwd pkt/s, "
             f"{100 * r['cpu_share']:5.1f}% CPU, lost {r['lost']} ({100 * r['loss_ratio']:.3f}%), "
-            f"p50 {r['p50_us']:.0f} us p99 {r['p99_us']:.0f} us, RSS {r['rss_mib']:.1f} MiB")
+            f"p50 {r['p50_us']:.0f} us p99 {r['p99_us']:.0f} us, RSS {r['rss_mib']:.1f} MiB"
+            + (f", generator {100 * r['load_cpu_share']:.0f}% CPU" if r.get("load_cpu_share") is not None else ""))
 
 
 def main():
@@ -232,6 +245,8 @@ def main():
     ap.add_argument("--scale", default="1,5,10,20,30,40",
                     help="meeting counts of the scale curve (stops at the first loss)")
     ap.add_argument("--no-scale", action="store_true")
+    ap.add_argument("--perf", action="store_true",
+                    help="profile the bridge (perf record -g) during one 14-site meeting, into --keep")
     ap.add_argument("--janus", action="store_true", help="also Janus VideoRoom (needs root, janus)")
     ap.add_argument("--smoke", action="store_true", help="CI: 1 meeting of 4 sites, no loss")
     ap.add_argument("--only-janus", action="store_true", help="skip the floor and the scale curve")
@@ -244,6 +259,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="dc-bench-") as tmp:
         workdir = args.keep or tmp
         if args.smoke:
+            args.perf = False
             r = diemcau_run(args, workdir, 1, 4, 4, smoke=True)
             print(fmt(r))
             ok = r.get("load_rc") == 0 and r.get("lost") == 0 and r.get("forwarded", 0) > 0
@@ -253,6 +269,12 @@ def main():
                         sys.stdout.write(f"--- {name}\n" + open(os.path.join(workdir, name)).read()[-3000:])
             return 0 if ok else 1
 
+        if args.perf:
+            args.smoke = False
+            r = diemcau_run(args, workdir, 1, 14, args.duration)
+            print(fmt(r))
+            print(f"perf data: {os.path.join(workdir, 'perf.data')}")
+            return 0
         results = {"uptime": open("/proc/loadavg").read().split()[:3]}
         print(f"load average before: {' '.join(results['uptime'])}", flush=True)
         fl = {} if args.only_janus else floor_run(args)
