@@ -33,6 +33,7 @@ struct dc_endpoint {
     dc_timer *dtls_timer;
     dc_consent consent;
     dc_timer *consent_timer;
+    bool consent_failed; /* libnice: a consent check went unanswered */
     bool remote_set;
     bool dtls_server;
     bool dtls_started;
@@ -98,8 +99,16 @@ static void dtls_timeout(void *user, int64_t now_us)
 static void consent_timeout(void *user, int64_t now_us)
 {
     dc_endpoint *e = user;
-    if (dc_consent_poll(&e->consent, now_us) == DC_CONSENT_EXPIRED)
-        set_state(e, DC_ENDPOINT_LOST, "nothing authentic received for 30 s (consent expired)");
+    if (dc_consent_poll(&e->consent, now_us) == DC_CONSENT_EXPIRED) {
+        /* A site that only receives (an observer alone) may send nothing for
+         * long; while it answers libnice's consent checks it is alive. */
+        if (e->consent_failed)
+            set_state(e, DC_ENDPOINT_LOST,
+                      "no authentic packet and no consent check answered for 30 s "
+                      "(consent expired)");
+        else
+            dc_consent_start(&e->consent, now_us);
+    }
     dc_timer_set(e->consent_timer, dc_consent_next_timeout(&e->consent));
 }
 
@@ -173,6 +182,7 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
 {
     dc_endpoint *e = data;
     if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
+        e->consent_failed = false;
         if (!e->ice_ready) {
             e->ice_ready = true;
             maybe_start_dtls(e);
@@ -185,9 +195,10 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
          * silence) and stops sending on it. An ICE restart restores it;
          * the site asks for one; the endpoint is lost only when nothing
          * has come for 30 s (consent_timeout). */
-        if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED)
+        if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED) {
             g_message("ICE consent checks unanswered: waiting for an ICE restart");
-        else
+            e->consent_failed = true;
+        } else
             set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
     }
 }

@@ -276,6 +276,12 @@ static void on_transport_rtcp(void *user, uint8_t *buf, size_t len)
 {
     dc_session *s = user;
     int64_t now_us = g_get_monotonic_time();
+    if (G_UNLIKELY(!s->consent.armed)) {
+        /* The bridge reports on our media every second: from the first
+         * report on, silence means a broken path. */
+        dc_consent_start(&s->consent, now_us);
+        dc_deadline_set(s->watch, dc_consent_next_timeout(&s->consent));
+    }
     dc_consent_on_receive(&s->consent, now_us);
     dc_rtcp_iter it;
     dc_rtcp_packet p;
@@ -300,9 +306,7 @@ static void on_transport_state(void *user, int state)
         g_message("%s: media connected (ICE + DTLS-SRTP)", s->site);
         if (s->sender)
             dc_sender_start(s->sender, g_get_monotonic_time());
-        dc_consent_start(&s->consent, g_get_monotonic_time());
-        dc_deadline_set(s->watch, dc_consent_next_timeout(&s->consent));
-        reschedule(s);
+        reschedule(s); /* the watchdog arms at the first packet (on_transport_rtcp) */
     } else if (state == DC_TRANSPORT_FAILED) {
         bool was_up = s->consent.armed;
         if (s->sender)
