@@ -37,7 +37,13 @@ const app = {
   retryMs: 1000,
   retryTimer: 0,
   joins: 0,
+  chair: { state: null, floor: null, hands: [] }, // the chair's control (protocol.md, section 10)
+  muted: { audio: false, video: false, by_chair: { audio: false, video: false } },
+  chairEvents: [], // every chair message, for tests
 };
+
+const CLOSE_REMOVED = 4003;
+const CLOSE_ENDED = 4004;
 const meeting = new view.MeetingView();
 
 /* ---------------------------------------------------------------------- */
@@ -154,7 +160,21 @@ function onMessage(sig, msg) {
       break;
     case 'roster':
       if (Array.isArray(msg.sites)) app.roster = msg.sites;
+      takeChair(msg);
       render();
+      break;
+    case 'meeting':
+    case 'muted':
+    case 'floor':
+      onChairMessage(msg);
+      break;
+    case 'ended':
+      app.chairEvents.push(msg);
+      stop('ended');
+      break;
+    case 'removed':
+      app.chairEvents.push(msg);
+      stop('removed');
       break;
     case 'offer':
       app.call?.offer(msg).then(render);
@@ -174,9 +194,77 @@ function onMessage(sig, msg) {
   }
 }
 
+/* ---------------------------------------------------------------------- */
+/* The chair                                                              */
+
+/** The chair's members of a roster or welcome message. */
+function takeChair(msg) {
+  if (typeof msg.meeting_state === 'string') app.chair.state = msg.meeting_state;
+  if ('floor' in msg) app.chair.floor = msg.floor ?? null;
+  if (Array.isArray(msg.hands)) app.chair.hands = msg.hands;
+}
+
+function onChairMessage(msg) {
+  app.chairEvents.push(msg);
+  if (msg.type === 'meeting') app.chair.state = msg.state;
+  if (msg.type === 'floor') app.chair.floor = msg.site ?? null;
+  if (msg.type === 'muted') {
+    app.muted = { audio: !!msg.audio, video: !!msg.video, by_chair: msg.by_chair || {} };
+    applyMute();
+  }
+  render();
+}
+
+/** A muted medium is not sent: the local track is disabled (the bridge
+ * drops it anyway). */
+function applyMute() {
+  for (const t of app.local?.getAudioTracks() || []) t.enabled = !app.muted.audio;
+  for (const t of app.local?.getVideoTracks() || []) t.enabled = !app.muted.video;
+}
+
+function me() {
+  return app.roster.find((e) => e.id === app.self?.site) || {};
+}
+
+/** Clicks on the chair's buttons and the site's own. */
+function onCommandClick(ev) {
+  const b = ev.target.closest('button[data-cmd], button[data-self], #hand-button');
+  if (!b || !app.signal) return;
+  const site = b.dataset.site;
+  const entry = app.roster.find((e) => e.id === site) || {};
+  const by = entry.muted_by_chair || {};
+  let msg = null;
+  switch (b.dataset.cmd) {
+    case 'open': msg = { type: 'open' }; break;
+    case 'lock': msg = { type: 'lock', locked: app.chair.state !== 'locked' }; break;
+    case 'end':
+      if (confirm('Kết thúc hội nghị cho tất cả các điểm cầu?')) msg = { type: 'end' };
+      break;
+    case 'floor': msg = { type: 'floor', site }; break;
+    case 'floor-back': msg = { type: 'floor', site: null }; break;
+    case 'mute-audio': msg = { type: 'mute', site, audio: !by.audio }; break;
+    case 'mute-video': msg = { type: 'mute', site, video: !by.video }; break;
+    case 'remove':
+      if (confirm(`Mời ${entry.name || site} ra khỏi hội nghị?`)) msg = { type: 'remove', site };
+      break;
+    case 'allow': msg = { type: 'allow', site }; break;
+    default:
+      if (b.dataset.self) {
+        const kind = b.dataset.self;
+        msg = { type: 'mute', [kind]: !me()[`${kind}_muted`] };
+      } else if (b.id === 'hand-button') {
+        msg = { type: 'hand', raised: !me().hand };
+      }
+  }
+  if (msg) app.signal.send(msg);
+}
+
 function onWelcome(msg) {
   app.self = msg;
   app.roster = Array.isArray(msg.roster) ? msg.roster : [];
+  takeChair(msg);
+  app.muted = { audio: false, video: false, by_chair: { audio: false, video: false } };
+  applyMute(); // a "muted" message follows when the site is muted
   app.phase = 'meeting';
   app.joins++;
   app.retryMs = 1000;
@@ -215,6 +303,10 @@ function onClosed(sig, code, reason) {
   app.signal = null;
   if (code === CLOSE_REPLACED) {
     stop('replaced');
+    return;
+  }
+  if (code === CLOSE_REMOVED || code === CLOSE_ENDED) {
+    stop(code === CLOSE_ENDED ? 'ended' : 'removed');
     return;
   }
   if (app.phase === 'meeting' || app.phase === 'reconnecting') {
@@ -261,7 +353,12 @@ function stop(why) {
   stopLocal();
   sessionStorage.removeItem(STORE);
   app.phase = 'stopped';
-  if (why === 'replaced') {
+  if (why === 'ended') {
+    view.renderStopped('Hội nghị đã kết thúc', 'Chủ trì đã kết thúc hội nghị. Cảm ơn các đồng chí.');
+  } else if (why === 'removed') {
+    view.renderStopped('Đã bị mời ra khỏi hội nghị',
+      'Chủ trì đã mời điểm cầu này ra khỏi hội nghị. Chỉ tham gia lại khi chủ trì cho phép.');
+  } else if (why === 'replaced') {
     view.renderStopped('Điểm cầu đã được mở ở nơi khác',
       'Điểm cầu này vừa tham gia hội nghị từ một cửa sổ hoặc máy khác, nên cửa sổ này đã dừng ' +
       'để không có hai kết nối cùng lúc.');
@@ -372,10 +469,12 @@ function siteEntry(id) {
   return app.roster.find((e) => e.id === id) || null;
 }
 
-/** The site shown large: the chair's site for everyone else; for the
- * chair, the district that spoke last (else the first present one). */
+/** The site shown large: the site with the floor on every screen (but its
+ * own); else the chair's site for everyone else; for the chair, the
+ * district that spoke last (else the first present one). */
 function stageSite() {
   const present = app.roster.filter((e) => e.present && e.id !== app.self.site);
+  if (app.chair.floor && present.some((e) => e.id === app.chair.floor)) return app.chair.floor;
   const chair = present.find((e) => e.role === 'chair');
   if (chair) return chair.id;
   if (app.stageSpeaker && present.some((e) => e.id === app.stageSpeaker)) return app.stageSpeaker;
@@ -384,6 +483,10 @@ function stageSite() {
 
 function renderStatus() {
   if (app.phase === 'reconnecting') return;
+  if (app.chair.state === 'lobby' && app.self?.role !== 'chair') {
+    meeting.status('Phòng chờ: đang chờ chủ trì khai mạc hội nghị…', 'warn');
+    return;
+  }
   const n = app.roster.filter((e) => e.present).length;
   const total = app.roster.length;
   const cs = app.call?.connectionState() || 'closed';
@@ -419,6 +522,7 @@ function render() {
       stats: app.linkStats,
       speaking,
       stageSite: stageSite(),
+      chair: app.chair,
     });
     renderStatus();
   });
@@ -449,6 +553,9 @@ window.diemcau = {
       callError: app.call?.lastError ?? null,
       localTracks: app.local ? app.local.getTracks().map((t) => t.kind) : [],
       audioBlocked: meeting.audioBlocked,
+      chair: app.chair,
+      muted: app.muted,
+      chairEvents: app.chairEvents,
     };
   },
   /** Per remote site: {framesDecoded, totalSamplesReceived, packetsLost,
@@ -471,6 +578,7 @@ window.diemcau = {
 
 document.getElementById('join-form').addEventListener('submit', onJoinSubmit);
 document.getElementById('leave-button').addEventListener('click', leave);
+document.getElementById('meeting').addEventListener('click', onCommandClick);
 document.getElementById('stopped-again').addEventListener('click', () => showJoin(null));
 window.addEventListener('pagehide', () => {
   // A reload or a closed tab: tell the server at once rather than by timeout.

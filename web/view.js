@@ -21,6 +21,21 @@ const ERROR_TEXT = {
   'bridge-error': 'Máy chủ truyền hình báo lỗi.',
   'no-server': 'Không kết nối được tới máy chủ hội nghị. Kiểm tra mạng rồi thử lại.',
   'roster-failed': 'Không tải được danh sách điểm cầu.',
+  'not-chair': 'Chỉ điểm cầu chủ trì mới được dùng lệnh này.',
+  'muted-by-chair': 'Chủ trì đã tắt tiếng/hình của điểm cầu này; chỉ chủ trì mới bật lại được.',
+  'meeting-locked': 'Hội nghị đã khóa: không nhận thêm điểm cầu mới.',
+  removed: 'Chủ trì đã mời điểm cầu này ra khỏi hội nghị. Chờ chủ trì cho phép tham gia lại.',
+  'not-open': 'Hội nghị chưa khai mạc.',
+  'meeting-ended': 'Hội nghị đã kết thúc.',
+  'record-failed': 'Máy chủ không ghi được biên bản hội nghị; lệnh chưa được thực hiện.',
+};
+
+/** The meeting's life cycle, for people. */
+export const MEETING_STATE_TEXT = {
+  lobby: 'Phòng chờ — chưa khai mạc',
+  open: 'Đang họp',
+  locked: 'Đang họp · đã khóa phòng',
+  ended: 'Đã kết thúc',
 };
 
 export function errorText(code) {
@@ -339,6 +354,40 @@ export class MeetingView {
       ? `Chưa tham gia (${absent.length}): ${absent.map((e) => e.name).join(', ')}`
       : 'Tất cả điểm cầu đã tham gia.';
     this.renderRoster(m);
+    this.renderSelf(m);
+  }
+
+  /** Our own state in the bar: lobby, muted (by the chair), hand, floor. */
+  renderSelf(m) {
+    const c = m.chair || {};
+    const me = m.roster.find((e) => e.id === m.self) || {};
+    const byChair = me.muted_by_chair || {};
+    const notes = [];
+    if (c.state === 'lobby') notes.push('Đang ở phòng chờ: chờ chủ trì khai mạc');
+    if (c.floor === m.self) notes.push('Bạn đang được phát biểu');
+    else if (c.floor) notes.push(`Đang phát biểu: ${m.roster.find((e) => e.id === c.floor)?.name || c.floor}`);
+    if (byChair.audio) notes.push('Chủ trì đã tắt mic');
+    if (byChair.video) notes.push('Chủ trì đã tắt camera');
+    if (me.hand) notes.push('Đã giơ tay');
+    const st = $('chair-state');
+    st.textContent = notes.join(' · ');
+    show(st, notes.length > 0);
+    st.dataset.floor = c.floor === m.self ? 'self' : '';
+    const mic = $('mic-button'), cam = $('cam-button'), hand = $('hand-button');
+    mic.textContent = me.audio_muted ? 'Bật mic' : 'Tắt mic';
+    mic.disabled = !!byChair.audio;
+    mic.dataset.on = me.audio_muted ? 'false' : 'true';
+    cam.textContent = me.video_muted ? 'Bật camera' : 'Tắt camera';
+    cam.disabled = !!byChair.video;
+    cam.dataset.on = me.video_muted ? 'false' : 'true';
+    hand.textContent = me.hand ? 'Hạ tay' : 'Giơ tay phát biểu';
+    hand.dataset.on = me.hand ? 'true' : 'false';
+    show(hand, me.role !== 'chair');
+    for (const t of this.tiles.values()) {
+      const e = m.roster.find((x) => x.id === t.site.id) || {};
+      t.el.classList.toggle('floor', c.floor === t.site.id);
+      t.el.dataset.muted = e.audio_muted ? (e.muted_by_chair?.audio ? 'chair' : 'self') : '';
+    }
   }
 
   audioWasBlocked() {
@@ -363,9 +412,8 @@ export class MeetingView {
       if (!tr) {
         tr = body.insertRow();
         tr.innerHTML = '<td class="r-site"><div class="r-name"><span class="dot"></span>' +
-          '<span class="n"></span></div><div class="r-link"></div></td>' +
-          '<td class="r-state"></td>' +
-          '<td class="r-cmd cmd-col" data-commands=""></td>';
+          '<span class="n"></span></div><div class="r-link"></div><div class="r-cmd"></div></td>' +
+          '<td class="r-state"></td>';
       }
       tr.dataset.site = e.id;
       tr.dataset.state = e.present ? e.state : 'absent';
@@ -376,10 +424,86 @@ export class MeetingView {
       tr.classList.toggle('speaking', m.speaking.has(e.id));
       tr.querySelector('.n').textContent = e.name;
       tr.classList.toggle('chair', e.role === 'chair');
-      tr.querySelector('.r-state').textContent = e.present ? STATE_TEXT[e.state] || e.state : STATE_TEXT.absent;
       tr.querySelector('.r-link').textContent = e.present ? link.text : '';
-      tr.querySelector('.r-cmd').textContent = '—';
+      tr.querySelector('.r-state').textContent = stateText(e, m.chair);
+      this.renderCommands(tr.querySelector('.r-cmd'), e, m);
     });
     while (body.rows.length > m.roster.length) body.deleteRow(-1);
+    const c = m.chair || {};
+    $('meeting-state').textContent = MEETING_STATE_TEXT[c.state] || '';
+    const q = $('hand-queue');
+    const hands = c.hands || [];
+    const key = hands.join(',');
+    if (q.dataset.key !== key) {
+      q.dataset.key = key;
+      q.replaceChildren(...hands.map((id) => {
+        const li = document.createElement('li');
+        const name = document.createElement('span');
+        name.textContent = m.roster.find((e) => e.id === id)?.name || id;
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.dataset.cmd = 'floor';
+        b.dataset.site = id;
+        b.textContent = 'Trao quyền';
+        li.append(name, ' ', b);
+        return li;
+      }));
+    }
+    if (!hands.length) q.textContent = 'Chưa có điểm cầu nào xin phát biểu.';
+    const lock = document.querySelector('#chair-commands [data-cmd="lock"]');
+    lock.textContent = c.state === 'locked' ? 'Mở khóa phòng' : 'Khóa phòng';
+    lock.disabled = c.state === 'lobby';
+    document.querySelector('#chair-commands [data-cmd="open"]').disabled = c.state !== 'lobby';
+    document.querySelector('#chair-commands [data-cmd="floor-back"]').disabled = !c.floor;
   }
+
+  /** The chair's per-site buttons: mic, camera, floor, remove/allow. */
+  renderCommands(td, e, m) {
+    const c = m.chair || {};
+    const by = e.muted_by_chair || {};
+    const key = [e.present, by.audio, by.video, c.floor === e.id, e.removed, e.role].join();
+    if (td.dataset.key === key) return;
+    td.dataset.key = key;
+    const btn = (cmd, text, title, on) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'mini';
+      b.dataset.cmd = cmd;
+      b.dataset.site = e.id;
+      b.textContent = text;
+      b.title = title;
+      if (on !== undefined) b.dataset.on = String(on);
+      return b;
+    };
+    const kids = [];
+    if (e.removed) {
+      kids.push(btn('allow', 'Cho vào', 'Cho phép tham gia lại'));
+    } else if (e.id !== m.self) {
+      if (!e.present) {
+        td.replaceChildren();
+        return;
+      }
+      kids.push(btn('mute-audio', by.audio ? 'Bật mic' : 'Tắt mic', 'Chủ trì tắt/bật mic', !by.audio));
+      kids.push(btn('mute-video', by.video ? 'Bật hình' : 'Tắt hình', 'Chủ trì tắt/bật camera', !by.video));
+      kids.push(c.floor === e.id
+        ? btn('floor-back', 'Thu hồi', 'Thu hồi quyền phát biểu', true)
+        : btn('floor', 'Phát biểu', 'Trao quyền phát biểu'));
+      if (e.role !== 'chair') kids.push(btn('remove', 'Mời ra', 'Mời ra khỏi hội nghị'));
+    }
+    td.replaceChildren(...kids);
+  }
+}
+
+/** A roster entry's state with the chair's marks. */
+function stateText(e, c) {
+  if (e.removed) return 'Đã mời ra';
+  if (!e.present) return STATE_TEXT.absent;
+  const parts = [e.waiting ? 'Phòng chờ' : STATE_TEXT[e.state] || e.state];
+  if (c?.floor === e.id) parts.push('đang phát biểu');
+  if (e.hand) parts.push('giơ tay');
+  if (e.muted_by_chair?.audio) parts.push('chủ trì tắt mic');
+  else if (e.audio_muted) parts.push('tự tắt mic');
+  if (e.muted_by_chair?.video) parts.push('chủ trì tắt camera');
+  else if (e.video_muted) parts.push('tự tắt camera');
+  return parts.join(' · ');
 }

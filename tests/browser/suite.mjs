@@ -2,3 +2,4 @@
 // stream (one "ok"/"not ok" line per test). Order matters only for speed.
 import './join.test.mjs';
 import './meeting.test.mjs';
+import './chair.test.mjs';
