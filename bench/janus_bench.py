@@ -89,7 +89,7 @@ def janus_run(hb, args, workdir, ns, event_loops):
     tag = f"janus-{event_loops or 'default'}"
     log = open(os.path.join(workdir, f"{tag}.log"), "w")
     j = subprocess.Popen(ns.exec() + ["janus", "-F", conf, "-C", os.path.join(conf, "janus.jcfg")],
-                         stdout=log, stderr=subprocess.STDOUT)
+                         stdout=log, stderr=subprocess.STDOUT, preexec_fn=hb.prio)
     try:
         if not wait_http(ns, port):
             return {"server": tag, "meetings": 1, "error": "Janus did not start"}
@@ -110,13 +110,13 @@ def diemcau_ns_run(hb, args, workdir, ns):
     cfg = hb.write_configs(workdir, 1, 8080, 7400, 30000, address=f"{SUB}.2")[0]
     log = open(os.path.join(workdir, "diemcau-ns.log"), "w")
     bridge = subprocess.Popen(ns.exec() + [os.path.join(args.build, "bridge", "diemcau-bridge"),
-                                           "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
+                                           "--config", cfg], stdout=log, stderr=subprocess.STDOUT, preexec_fn=hb.prio)
     sig = None
     try:
         if not wait_http(ns, 7400):
             return {"server": "diemcau-ns", "meetings": 1, "error": "the bridge did not start"}
         sig = subprocess.Popen(ns.exec() + [os.path.join(args.build, "signaling", "diemcau-signal"),
-                                            "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
+                                            "--config", cfg], stdout=log, stderr=subprocess.STDOUT, preexec_fn=hb.prio)
         if not wait_http(ns, 8080):
             return {"server": "diemcau-ns", "meetings": 1, "error": "signaling did not start"}
         rep_path = os.path.join(workdir, "load-diemcau-ns.json")

@@ -29,6 +29,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TICK = os.sysconf("SC_CLK_TCK")
+NICE = 0  # --nice: priority change of the servers and the load (root may lower it)
+
+
+def prio():
+    if NICE:
+        os.nice(NICE)
 
 
 def free_port():
@@ -120,7 +126,7 @@ def stop(p, timeout=10):
 def run_load(load_cmd, server_pid, timeout, log, on_start=None):
     """Runs diemcau-load; samples server_pid at the MEASURE lines. Returns
     (rc, report dict or None, cpu seconds, rss KiB)."""
-    p = subprocess.Popen(load_cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+    p = subprocess.Popen(load_cmd, stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=prio)
     c0 = c1 = None
     rss = 0
     end = time.time() + timeout
@@ -162,14 +168,14 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False):
     cfgs = write_configs(workdir, meetings, sig_base, ctl, udp_base)
     log = open(os.path.join(workdir, f"servers-{meetings}.log"), "w")
     bridge = subprocess.Popen([os.path.join(build, "bridge", "diemcau-bridge"), "--config", cfgs[0]],
-                              stdout=log, stderr=subprocess.STDOUT)
+                              stdout=log, stderr=subprocess.STDOUT, preexec_fn=prio)
     sigs = []
     try:
         if not wait_port(ctl):
             return {"error": "the bridge did not start"}
         for c in cfgs:
             sigs.append(subprocess.Popen([os.path.join(build, "signaling", "diemcau-signal"),
-                                          "--config", c], stdout=log, stderr=subprocess.STDOUT))
+                                          "--config", c], stdout=log, stderr=subprocess.STDOUT, preexec_fn=prio))
         for i in range(meetings):
             if not wait_port(sig_base + i):
                 return {"error": f"signaling {i} did not start"}
@@ -252,7 +258,11 @@ def main():
     ap.add_argument("--only-janus", action="store_true", help="skip the floor and the scale curve")
     ap.add_argument("--json", help="write every result here")
     ap.add_argument("--keep", help="keep the logs and configs in this folder")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="niceness change for the servers and the load (e.g. -5 on a shared machine)")
     args = ap.parse_args()
+    global NICE
+    NICE = args.nice
 
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
