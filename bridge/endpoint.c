@@ -224,7 +224,11 @@ dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_ca
         dc_endpoint_free(e);
         return NULL;
     }
-    g_object_set(e->agent, "controlling-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE, NULL);
+    /* 4 STUN retransmissions (0.5 + 1 + 2 + 4 + 8 s): one unanswered consent
+     * check stops the pair after ~15 s rather than ~7 s (libnice's default 3),
+     * so a link cut of a few seconds recovers by itself. */
+    g_object_set(e->agent, "controlling-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE,
+                 "stun-max-retransmissions", 4, NULL);
     for (const char *const *a = cfg->local_addresses; a && *a; a++) {
         NiceAddress addr;
         nice_address_init(&addr);

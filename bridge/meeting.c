@@ -27,6 +27,7 @@ typedef struct {
     bool offer_queued;   /* another offer is due once it comes */
     bool reoffer_armed;
     bool restart_queued;     /* an ICE restart is due once the answer comes */
+    bool restart_offered;    /* the pending offer is an ICE restart's */
     int64_t last_restart_us; /* when the last ICE restart was made */
     dc_timer *offer_timer;
     dc_timer *drop_timer; /* frees a lost endpoint outside libnice's callback */
@@ -177,6 +178,7 @@ static void send_offer(meeting_site *ms)
     ms->offered = true;
     ms->answer_pending = true;
     ms->offer_queued = false;
+    ms->restart_offered = false;
 }
 
 static void offer_timeout(void *user, int64_t now_us)
@@ -400,6 +402,7 @@ static void restart_ice(meeting_site *ms)
     g_message("meeting %s site %s: ICE restart (new ufrag %s)", m->id, m->site_ids[ms->index],
               dc_endpoint_ice_ufrag(ms->ep));
     send_offer(ms);
+    ms->restart_offered = true;
     dc_endpoint_emit_local_candidates(ms->ep);
 }
 
@@ -413,7 +416,8 @@ void dc_meeting_ice_restart(dc_meeting *m, const char *site)
         emit_error(m, (unsigned)i, "ice-restart for a site without an endpoint");
         return;
     }
-    if (ms->restart_queued)
+    /* Requests held up together (e.g. in TCP during a cut) make one. */
+    if (ms->restart_queued || (ms->answer_pending && ms->restart_offered))
         return;
     if (ms->answer_pending) {
         ms->restart_queued = true; /* after this answer: one offer at a time */

@@ -42,9 +42,10 @@ struct dc_session {
     dc_sender *sender;
     dc_receiver *receiver;
     dc_deadline *tick;
-    dc_consent consent;   /* silence on the media path (core/consent.h) */
-    dc_deadline *watch;   /* its deadline */
-    bool restart_pending; /* we asked for an ICE restart; its offer is due */
+    dc_consent consent;        /* silence on the media path (core/consent.h) */
+    dc_deadline *watch;        /* its deadline */
+    bool restart_pending;      /* we asked for an ICE restart; its offer is due */
+    uint64_t remote_origin_id; /* o= sess-id of the bridge's offers on this transport */
     guint rejoin_id;
     guint status_id, reconnect_id;
     bool loopback;
@@ -428,13 +429,16 @@ static void handle_offer(dc_session *s, JsonObject *msg)
     bool ice_restart = false;
     if (s->transport && dc_transport_remote_ufrag(s->transport) &&
         strcmp(dc_transport_remote_ufrag(s->transport), offer.ice_ufrag) != 0) {
-        /* Only an ICE restart we asked for keeps DTLS: any other new
-         * credentials mean a new endpoint at the bridge (a rejoin, a new
-         * control link or bridge process). */
-        if (s->restart_pending && dc_transport_get_state(s->transport) != DC_TRANSPORT_FAILED &&
+        /* An ICE restart keeps the offer's session (o= sess-id, RFC 3264)
+         * and fingerprint: keep DTLS. A new session means a new endpoint at
+         * the bridge (a rejoin, a new control link or bridge process): new
+         * transport. */
+        if (offer.sdp->origin_id == s->remote_origin_id &&
+            dc_transport_get_state(s->transport) != DC_TRANSPORT_FAILED &&
             g_strcmp0(dc_transport_remote_fingerprint(s->transport), offer.fingerprint) == 0) {
             if (dc_transport_restart_ice(s->transport, offer.ice_ufrag, offer.ice_pwd, &error)) {
-                g_message("%s: ICE restart (DTLS-SRTP kept)", s->site);
+                g_message("%s: ICE restart%s (DTLS-SRTP kept)", s->site,
+                          s->restart_pending ? "" : " the bridge asked for");
                 ice_restart = true;
             } else {
                 g_warning("%s: %s: new transport", s->site, error->message);
@@ -447,6 +451,7 @@ static void handle_offer(dc_session *s, JsonObject *msg)
         }
         s->restart_pending = false;
     }
+    s->remote_origin_id = offer.sdp->origin_id;
     if (!s->transport) {
         s->transport = dc_transport_new(NULL, s->cert, s->loopback, &transport_cb, s, &error);
         if (!s->transport) {

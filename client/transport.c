@@ -174,7 +174,11 @@ dc_transport *dc_transport_new(GMainContext *ctx, const dc_dtls_cert *cert, bool
     t->agent =
         nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
                             NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
-    g_object_set(t->agent, "controlling-mode", FALSE, "upnp", FALSE, NULL);
+    /* 4 retransmissions (0.5 + 1 + 2 + 4 + 8 s): one unanswered consent
+     * check fails the pair after ~15 s, not ~7 s, so a cut of a few
+     * seconds does not stop the pair before the ICE restart. */
+    g_object_set(t->agent, "controlling-mode", FALSE, "upnp", FALSE, "stun-max-retransmissions", 4,
+                 NULL);
     if (loopback) {
         NiceAddress addr;
         nice_address_init(&addr);
