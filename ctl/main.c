@@ -5,6 +5,10 @@
  *                 RTT, frame rate, resolution, score; problems marked '!'
  *     watch       the same, refreshed every second, with sparklines
  *     site ID     everything known about one site's link
+ *     roster      who is present, waiting, muted, has a hand up or the floor
+ *     report [MEETING] [--db FILE] [--html FILE]
+ *                 a meeting's record: attendance, the floor, incidents,
+ *                 timeline (text, --json, or an HTML page with a plot)
  *
  * Reads diemcau-signal's technician API (docs/protocol.md, "Technician
  * API"). Small files by concern: http.c (requests), table.c (text, pure),
@@ -17,6 +21,8 @@
 
 #include "common/config.h"
 #include "ctl/http.h"
+#include "ctl/report.h"
+#include "ctl/roster.h"
 #include "ctl/table.h"
 #include "ctl/watch.h"
 
@@ -32,6 +38,14 @@ static const char description[] =
     "              each site's loss and bitrate over the last minute (q quits)\n"
     "  site ID     everything known about one site's link: both directions,\n"
     "              audio and video, ICE pair, DTLS state, score, MOS\n"
+    "  roster      the chair's view: present, lobby, muted (by the chair or the\n"
+    "              site), hands raised in order, the floor (no credential needed)\n"
+    "  report [MEETING]\n"
+    "              a meeting's record (default: the newest) from the SQLite file\n"
+    "              (--db FILE, else [record] path of --config FILE, else\n"
+    "              ./diemcau.db): attendance, the floor, incidents, timeline;\n"
+    "              --json; --html FILE writes a page with a plot of each site's\n"
+    "              link quality over the meeting\n"
     "\n"
     "Up (↑) is site → bridge, down (↓) bridge → site.\n"
     "\n"
@@ -49,6 +63,7 @@ static const char description[] =
 
 typedef struct {
     char *server, *credential, *config;
+    char *db, *html; /* report */
     gboolean json, no_colour;
 } options;
 
@@ -57,6 +72,8 @@ static void options_clear(options *o)
     g_free(o->server);
     g_free(o->credential);
     g_free(o->config);
+    g_free(o->db);
+    g_free(o->html);
 }
 
 /* Fills server and credential from --config where the options left them. */
@@ -82,6 +99,9 @@ static bool apply_config(options *o, GError **error)
     }
     if (!o->credential && cfg->technician_credential) {
         o->credential = g_strdup(cfg->technician_credential);
+    }
+    if (!o->db && cfg->record_path) {
+        o->db = g_strdup(cfg->record_path);
     }
     return true;
 }
@@ -162,6 +182,45 @@ static int do_site(dc_ctl_client *c, const options *o, const char *id, bool colo
     return DC_CTL_EXIT_OK;
 }
 
+static int do_roster(dc_ctl_client *c, const options *o)
+{
+    int code = 0;
+    g_autoptr(GError) e = NULL;
+    g_autoptr(JsonNode) root = dc_ctl_get_json(c, "/api/roster", NULL, &code, &e);
+    if (!root) {
+        return fail(e->message, code);
+    }
+    if (o->json) {
+        print_json(root);
+        return DC_CTL_EXIT_OK;
+    }
+    g_autofree char *text = dc_ctl_roster_text(root);
+    fputs(text, stdout);
+    return DC_CTL_EXIT_OK;
+}
+
+static int do_report(const options *o, const char *meeting)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(JsonNode) root = dc_ctl_report_load(o->db ? o->db : "diemcau.db", meeting, &e);
+    if (!root) {
+        return fail(e->message, DC_CTL_EXIT_NOT_FOUND);
+    }
+    if (o->html) {
+        g_autofree char *html = dc_ctl_report_html(root);
+        if (!g_file_set_contents(o->html, html, -1, &e)) {
+            return fail(e->message, DC_CTL_EXIT_ERROR);
+        }
+    }
+    if (o->json) {
+        print_json(root);
+    } else if (!o->html) {
+        g_autofree char *text = dc_ctl_report_text(root);
+        fputs(text, stdout);
+    }
+    return DC_CTL_EXIT_OK;
+}
+
 /* watch --json: the document every second, for scripts that want a stream. */
 static int do_watch_json(dc_ctl_client *c)
 {
@@ -191,10 +250,13 @@ int main(int argc, char **argv)
          "Take the server and credential from this deployment file", "FILE"},
         {"json", 'j', 0, G_OPTION_ARG_NONE, &o.json, "Print the service's JSON (pretty)", NULL},
         {"no-colour", 0, 0, G_OPTION_ARG_NONE, &o.no_colour, "No colours (also $NO_COLOR)", NULL},
+        {"db", 0, 0, G_OPTION_ARG_FILENAME, &o.db, "report: the meeting record (SQLite)", "FILE"},
+        {"html", 0, 0, G_OPTION_ARG_FILENAME, &o.html, "report: write an HTML page", "FILE"},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx =
-        g_option_context_new("status | watch | site ID - the technician's view of the links");
+        g_option_context_new("status | watch | site ID | roster | report [MEETING] - the "
+                             "technician's view of the links and the meetings");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(ctx, description);
     g_autoptr(GError) e = NULL;
@@ -205,10 +267,16 @@ int main(int argc, char **argv)
     }
     const char *verb = argc > 1 ? argv[1] : NULL;
     bool site = verb && strcmp(verb, "site") == 0;
-    if (!verb || (site ? argc != 3 : argc != 2) ||
-        (!site && strcmp(verb, "status") != 0 && strcmp(verb, "watch") != 0)) {
+    bool report = verb && strcmp(verb, "report") == 0;
+    if (!verb ||
+        (site     ? argc != 3
+         : report ? argc > 3
+                  : argc != 2) ||
+        (!site && !report && strcmp(verb, "status") != 0 && strcmp(verb, "watch") != 0 &&
+         strcmp(verb, "roster") != 0)) {
         options_clear(&o);
-        fprintf(stderr, "diemcau-ctl: expected one of: status, watch, site ID (see --help)\n");
+        fprintf(stderr, "diemcau-ctl: expected one of: status, watch, site ID, roster, report "
+                        "[MEETING] (see --help)\n");
         return DC_CTL_EXIT_USAGE;
     }
     if (!o.credential && g_getenv("DIEMCAU_CREDENTIAL") && *g_getenv("DIEMCAU_CREDENTIAL")) {
@@ -224,7 +292,11 @@ int main(int argc, char **argv)
     g_autoptr(dc_ctl_client) c =
         dc_ctl_client_new(o.server ? o.server : DEFAULT_SERVER, o.credential);
     int rc;
-    if (site) {
+    if (report) {
+        rc = do_report(&o, argc > 2 ? argv[2] : NULL);
+    } else if (strcmp(verb, "roster") == 0) {
+        rc = do_roster(c, &o);
+    } else if (site) {
         rc = do_site(c, &o, argv[2], colour);
     } else if (strcmp(verb, "status") == 0) {
         rc = do_status(c, &o, colour);
