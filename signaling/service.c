@@ -18,6 +18,10 @@
 #define CLOSE_TOO_MANY 4002
 #define CLOSE_LOST 4010
 
+/* A connection that has never joined is closed (4002) after 10 to 20 s, so
+ * that idle connections cannot hold the max_pending_joins slots. */
+#define JOIN_SWEEP_S 10
+
 /* How often the bridge is asked for statistics (docs/control.md, "stats"). */
 #define STATS_POLL_MS 1000
 
@@ -37,6 +41,10 @@ struct dc_service {
     guint stats_source;  /* the poll timer */
     int64_t stats_id;    /* id of the last stats request */
     bool stats_answered; /* a reply came since the last poll */
+
+    GHashTable *ever_joined; /* dc_session * that joined once (borrowed) */
+    GHashTable *unjoined;    /* dc_session * never joined at the last sweep */
+    guint join_sweep;
 };
 
 static char *random_id(void)
@@ -161,6 +169,7 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
         g_message("site=%s session=%s joined from %s", site->id, sid, dc_session_peer(s));
     }
     dc_session_set_joined(s, site->id, sid);
+    g_hash_table_add(svc->ever_joined, s);
     g_hash_table_replace(svc->by_site, g_strdup(site->id), s);
 
     g_autofree char *welcome = dc_protocol_welcome_json(svc->cfg, site, sid, svc->roster);
@@ -251,6 +260,8 @@ static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
 static void on_site_closed(void *user, dc_session *s)
 {
     dc_service *svc = user;
+    g_hash_table_remove(svc->ever_joined, s);
+    g_hash_table_remove(svc->unjoined, s);
     detach(svc, s, "disconnected");
     g_ptr_array_remove_fast(svc->sessions, s); /* frees s */
 }
@@ -436,6 +447,32 @@ static const dc_bridge_link_callbacks bridge_cb = {
 /* ------------------------------------------------------------------------ */
 /* Lifetime                                                                 */
 
+/* Closes the connections that were there, never joined, at the last sweep
+ * and still have not. */
+static gboolean join_sweep_cb(gpointer data)
+{
+    dc_service *svc = data;
+    g_autoptr(GPtrArray) late = g_ptr_array_new();
+    for (guint i = 0; i < svc->sessions->len; i++) {
+        dc_session *s = svc->sessions->pdata[i];
+        if (dc_session_site(s) || g_hash_table_contains(svc->ever_joined, s)) {
+            continue;
+        }
+        if (g_hash_table_remove(svc->unjoined, s)) {
+            g_ptr_array_add(late, s);
+        } else {
+            g_hash_table_add(svc->unjoined, s);
+        }
+    }
+    /* Closed after the walk: closing may remove a session from the array. */
+    for (guint i = 0; i < late->len; i++) {
+        g_message("closing %s: no join within %d s", dc_session_peer(late->pdata[i]),
+                  JOIN_SWEEP_S);
+        dc_session_close(late->pdata[i], CLOSE_TOO_MANY, "no join");
+    }
+    return G_SOURCE_CONTINUE;
+}
+
 dc_service *dc_service_new(const dc_config *cfg)
 {
     dc_service *svc = g_new0(dc_service, 1);
@@ -446,6 +483,9 @@ dc_service *dc_service_new(const dc_config *cfg)
     svc->by_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     svc->bridge_has = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     svc->stats = dc_stats_new(cfg);
+    svc->ever_joined = g_hash_table_new(g_direct_hash, g_direct_equal);
+    svc->unjoined = g_hash_table_new(g_direct_hash, g_direct_equal);
+    svc->join_sweep = g_timeout_add_seconds(JOIN_SWEEP_S, join_sweep_cb, svc);
     g_autoptr(GError) herr = NULL;
     svc->host = dc_host_new(cfg, cfg->record_path, svc->roster, &host_cb, svc, &herr);
     if (!svc->host) {
@@ -524,11 +564,14 @@ void dc_service_free(dc_service *svc)
         return;
     }
     g_clear_handle_id(&svc->stats_source, g_source_remove);
+    g_clear_handle_id(&svc->join_sweep, g_source_remove);
     dc_bridge_link_free(svc->link);
     dc_stats_free(svc->stats);
     dc_host_free(svc->host);
     g_hash_table_destroy(svc->by_site);
     g_ptr_array_free(svc->sessions, TRUE);
+    g_hash_table_destroy(svc->ever_joined);
+    g_hash_table_destroy(svc->unjoined);
     g_hash_table_destroy(svc->bridge_has);
     dc_roster_free(svc->roster);
     g_free(svc->instance_id);

@@ -1194,6 +1194,42 @@ static void test_chair_lobby_lock(fixture *f, gconstpointer data)
     g_assert_cmpstr(str_of(w2, "meeting_state"), ==, "open");
 }
 
+/* Issue 8: a site's ice-restart goes to the bridge with its session; a site
+ * the bridge reports lost is told, leaves the roster and is closed (4010);
+ * [limits] max_pending_joins (2 here) closes one more unjoined connection. */
+static void test_ice_restart_lost_limits(fixture *f, gconstpointer data)
+{
+    g_autofree char *sid_chair = NULL, *sid = NULL;
+    g_autoptr(site) chair = site_join(f, "tinh", CRED_TINH, &sid_chair);
+    g_autoptr(site) s = site_join(f, "can-loc", CRED_CAN_LOC, &sid);
+    expect_endpoint_op(f, "endpoint.add", "tinh", sid_chair);
+    expect_endpoint_op(f, "endpoint.add", "can-loc", sid);
+    run_for(QUIET_MS);
+    inbox_clear(&chair->in);
+
+    site_send(s, "{\"type\":\"ice-restart\"}");
+    expect_endpoint_op(f, "ice-restart", "can-loc", sid);
+
+    g_autofree char *lost = g_strdup_printf(
+        "{\"op\":\"endpoint.state\",\"meeting\":\"hatinh-test\",\"endpoint\":\"can-loc\","
+        "\"session\":\"%s\",\"state\":\"lost\"}",
+        sid);
+    bridge_send(f, lost);
+    g_autoptr(JsonObject) e = site_take(s, "error");
+    g_assert_cmpstr(str_of(e, "code"), ==, "lost");
+    g_assert_true(wait_for(site_closed, s, WAIT_MS));
+    g_assert_cmpuint(s->close_code, ==, 4010);
+    g_autoptr(JsonObject) r = site_take(chair, "roster");
+    assert_present(r, "can-loc", FALSE, "absent");
+
+    g_autoptr(site) p1 = site_open(f);
+    g_autoptr(site) p2 = site_open(f);
+    g_autoptr(site) p3 = site_open(f);
+    g_assert_true(wait_for(site_closed, p3, WAIT_MS));
+    g_assert_cmpuint(p3->close_code, ==, 4002);
+    g_assert_false(p1->closed || p2->closed);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1218,5 +1254,7 @@ int main(int argc, char **argv)
     ADD("/signal/chair/remove-allow-end", test_chair_remove_allow_end);
     g_test_add("/signal/chair/lobby-lock", fixture, "lobby = true\n", setup, test_chair_lobby_lock,
                teardown);
+    g_test_add("/signal/ice-restart-lost-limits", fixture, "[limits]\nmax_pending_joins = 2\n",
+               setup, test_ice_restart_lost_limits, teardown);
     return g_test_run();
 }
