@@ -9,7 +9,8 @@
  * client/transport. Events come from one long-poll GET per session and are
  * dispatched by their "sender" handle.
  *
- * I/O shell on the default main context (libsoup, json-glib).
+ * I/O shell on the default main context (libsoup, json-glib). With
+ * DC_LOAD_DEBUG=1 in the environment every Janus event is printed.
  */
 #include "bench/load.h"
 

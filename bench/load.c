@@ -595,6 +595,163 @@ static void counts_json(JsonBuilder *b, const dc_load_counts *c, const dc_load_h
     json_builder_end_object(b);
 }
 
+/* Fills site j of meeting m: identity, random SSRCs, sequence numbers and
+ * timestamps, and the send-time table of its loops. */
+static void site_init(dc_load_site *s, dc_load_meeting *m, int j, const dc_config_site *cs)
+{
+    const dc_load_media *media = m->load->media;
+    s->m = m;
+    s->index = j;
+    s->id = g_strdup(cs->id);
+    s->credential = g_strdup(cs->credential);
+    s->streams = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    for (int k = 0; k < DC_MEDIA_KINDS; k++) {
+        s->ssrc[k] = g_random_int() | 1;
+        s->seq[k] = (uint16_t)g_random_int();
+        s->ts_base[k] = g_random_int();
+        const dc_load_loop *lp = k == DC_MEDIA_VIDEO ? &media->video[j] : &media->audio[j];
+        s->sent_us[k] = g_new0(int64_t, lp->n);
+    }
+    s->picture_id = (uint16_t)(g_random_int() & 0x7fff);
+}
+
+/* Joins every meeting, one after the other, a site every 20 ms, and lets each
+ * meeting's sites connect before the next starts: one thread answering the
+ * ICE checks of a hundred new transports while it already carries media
+ * would miss their deadlines on a busy machine. */
+static void join_all(dc_load *L, GMainLoop *loop, double join_timeout, bool *stop, GError **error)
+{
+    int64_t join_end = g_get_monotonic_time() + (int64_t)(join_timeout * 1e6);
+    int sites = L->meetings[0].n_sites;
+    for (int i = 0; i < L->n_meetings && !*stop; i++) {
+        if (L->janus) {
+            if (!dc_load_janus_start(&L->meetings[i], error)) {
+                fprintf(stderr, "diemcau-load: Janus: %s\n", (*error)->message);
+                *stop = true;
+                break;
+            }
+        } else {
+            for (int j = 0; j < sites; j++) {
+                diemcau_start(&L->meetings[i].sites[j]);
+                run_for(loop, 20);
+            }
+        }
+        while (!*stop && count_connected(L) < (i + 1) * sites &&
+               g_get_monotonic_time() < join_end)
+            run_for(loop, 100);
+    }
+}
+
+/* Writes the JSON report (json_path may be NULL) and the summary line;
+ * returns the exit status: 1 when a site did not connect, nothing arrived or
+ * a site got its own media, and in a smoke run on any loss. */
+static int report(dc_load *L, const char *json_path, int connected, double window_s,
+                  double load_cpu, bool smoke)
+{
+    int meetings = L->n_meetings, sites = L->meetings[0].n_sites, total = meetings * sites;
+    g_autoptr(GError) error = NULL;
+    dc_load_counts all = {0};
+    dc_load_hist *hall = g_new0(dc_load_hist, 1);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "server");
+    json_builder_add_string_value(b, L->janus ? "janus" : "diemcau");
+    MEMBER_INT("meetings", meetings);
+    MEMBER_INT("sites_per_meeting", sites);
+    MEMBER_INT("sites_connected", connected);
+    MEMBER_DBL("window_s", window_s);
+    /* The generator's own CPU share: near 1.0 means it, not the server, is
+     * the limit (it is one thread). */
+    MEMBER_DBL("load_generator_cpu_share", load_cpu / window_s);
+    json_builder_set_member_name(b, "per_meeting");
+    json_builder_begin_array(b);
+    int failures = 0;
+    for (int i = 0; i < meetings; i++) {
+        dc_load_meeting *m = &L->meetings[i];
+        dc_load_counts mc = {0};
+        dc_load_hist *mh = g_new0(dc_load_hist, 1);
+        int mconn = 0;
+        for (int j = 0; j < sites; j++) {
+            add_counts(&mc, &m->sites[j].c);
+            dc_load_hist_merge(mh, &m->sites[j].lat);
+            mconn += m->sites[j].connected && (!L->janus || m->sites[j].rx_connected);
+            failures += m->sites[j].failed;
+        }
+        json_builder_begin_object(b);
+        MEMBER_INT("meeting", i);
+        MEMBER_INT("sites_connected", mconn);
+        counts_json(b, &mc, mh, window_s);
+        json_builder_end_object(b);
+        add_counts(&all, &mc);
+        dc_load_hist_merge(hall, mh);
+        g_free(mh);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "total");
+    json_builder_begin_object(b);
+    counts_json(b, &all, hall, window_s);
+    json_builder_end_object(b);
+    MEMBER_INT("site_failures", failures);
+    json_builder_end_object(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_pretty(gen, TRUE);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    if (json_path && !json_generator_to_file(gen, json_path, &error))
+        fprintf(stderr, "diemcau-load: %s\n", error->message);
+
+    uint64_t expect = (uint64_t)(sites - 1) * all.sent;
+    printf("diemcau-load: %s, %d x %d sites, %d connected, %.1f s: sent %.0f/s, received %.0f/s "
+           "(expected about %.0f/s), lost %" G_GUINT64_FORMAT ", repaired %" G_GUINT64_FORMAT
+           ", latency p50 %.0f us p99 %.0f us (%" G_GUINT64_FORMAT " samples), load CPU %.0f%%\n",
+           L->janus ? "janus" : "diemcau", meetings, sites, connected, window_s,
+           (double)all.sent / window_s, (double)all.received / window_s, (double)expect / window_s,
+           all.lost, all.repaired, dc_load_hist_quantile(hall, 0.5),
+           dc_load_hist_quantile(hall, 0.99), hall->n, 100 * load_cpu / window_s);
+    fflush(stdout);
+    int rc = 0;
+    if (connected < total || all.received == 0 || all.own > 0)
+        rc = 1;
+    if (smoke && (all.lost > 0 || all.unknown > 0))
+        rc = 1;
+    g_free(hall);
+    return rc;
+}
+
+/* Stops every site (leave, transports closed) and frees everything but the
+ * media and the certificate. */
+static void load_teardown(dc_load *L, GMainLoop *loop)
+{
+    for (int i = 0; i < L->n_meetings; i++) {
+        dc_load_meeting *m = &L->meetings[i];
+        if (L->janus)
+            dc_load_janus_stop(m);
+        for (int j = 0; j < m->n_sites; j++) {
+            dc_load_site *s = &m->sites[j];
+            if (!L->janus)
+                diemcau_stop(s);
+            dc_transport_free(s->transport);
+            dc_transport_free(s->rx_transport);
+        }
+    }
+    run_for(loop, 200);
+    for (int i = 0; i < L->n_meetings; i++) {
+        dc_load_meeting *m = &L->meetings[i];
+        for (int j = 0; j < m->n_sites; j++) {
+            dc_load_site *s = &m->sites[j];
+            g_hash_table_unref(s->streams);
+            for (int k = 0; k < DC_MEDIA_KINDS; k++)
+                g_free(s->sent_us[k]);
+            g_free(s->id);
+            g_free(s->credential);
+            g_free(s->error);
+        }
+        g_free(m->sites);
+        g_free(m->url);
+    }
+    g_free(L->meetings);
+}
+
 int main(int argc, char **argv)
 {
     g_auto(GStrv) signals = NULL;
@@ -694,20 +851,7 @@ int main(int argc, char **argv)
         m->n_sites = sites;
         m->sites = g_new0(dc_load_site, sites);
         for (int j = 0; j < sites; j++) {
-            dc_load_site *s = &m->sites[j];
-            s->m = m;
-            s->index = j;
-            s->id = g_strdup(config->sites[j].id);
-            s->credential = g_strdup(config->sites[j].credential);
-            s->streams = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
-            for (int k = 0; k < DC_MEDIA_KINDS; k++) {
-                s->ssrc[k] = g_random_int() | 1;
-                s->seq[k] = (uint16_t)g_random_int();
-                s->ts_base[k] = g_random_int();
-                const dc_load_loop *lp = k == DC_MEDIA_VIDEO ? &media->video[j] : &media->audio[j];
-                s->sent_us[k] = g_new0(int64_t, lp->n);
-            }
-            s->picture_id = (uint16_t)(g_random_int() & 0x7fff);
+            site_init(&m->sites[j], m, j, &config->sites[j]);
         }
     }
 
@@ -718,29 +862,8 @@ int main(int argc, char **argv)
     run_state rs = {.L = &L, .loop = loop, .janus = janus_url != NULL};
     guint tick = g_timeout_add_full(G_PRIORITY_HIGH, TICK_MS, tick_cb, &rs, NULL);
 
-    /* Join meeting by meeting, a site every 20 ms, and let each meeting's
-     * sites connect before the next meeting starts: one thread answering
-     * the ICE checks of a hundred new transports while it already carries
-     * media would miss their deadlines on a busy machine. */
+    join_all(&L, loop, join_timeout, &stop, &error);
     int total = meetings * sites;
-    int64_t join_end = g_get_monotonic_time() + (int64_t)(join_timeout * 1e6);
-    for (int i = 0; i < meetings && !stop; i++) {
-        if (janus_url) {
-            if (!dc_load_janus_start(&L.meetings[i], &error)) {
-                fprintf(stderr, "diemcau-load: Janus: %s\n", error->message);
-                stop = true;
-                break;
-            }
-        } else {
-            for (int j = 0; j < sites; j++) {
-                diemcau_start(&L.meetings[i].sites[j]);
-                run_for(loop, 20);
-            }
-        }
-        while (!stop && count_connected(&L) < (i + 1) * sites &&
-               g_get_monotonic_time() < join_end)
-            run_for(loop, 100);
-    }
     int connected = count_connected(&L);
     g_printerr("diemcau-load: %d of %d sites connected after %.1f s\n", connected, total,
                (double)(g_get_monotonic_time() - t0) / 1e6);
@@ -766,100 +889,9 @@ int main(int argc, char **argv)
     L.counting = false;
     collect(&L);
 
-    dc_load_counts all = {0};
-    dc_load_hist *hall = g_new0(dc_load_hist, 1);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "server");
-    json_builder_add_string_value(b, janus_url ? "janus" : "diemcau");
-    MEMBER_INT("meetings", meetings);
-    MEMBER_INT("sites_per_meeting", sites);
-    MEMBER_INT("sites_connected", connected);
-    MEMBER_DBL("window_s", window_s);
-    /* The generator's own CPU share: near 1.0 means it, not the server, is
-     * the limit (it is one thread). */
-    MEMBER_DBL("load_generator_cpu_share", load_cpu / window_s);
-    json_builder_set_member_name(b, "per_meeting");
-    json_builder_begin_array(b);
-    int failures = 0;
-    for (int i = 0; i < meetings; i++) {
-        dc_load_meeting *m = &L.meetings[i];
-        dc_load_counts mc = {0};
-        dc_load_hist *mh = g_new0(dc_load_hist, 1);
-        int mconn = 0;
-        for (int j = 0; j < sites; j++) {
-            add_counts(&mc, &m->sites[j].c);
-            dc_load_hist_merge(mh, &m->sites[j].lat);
-            mconn += m->sites[j].connected && (!L.janus || m->sites[j].rx_connected);
-            failures += m->sites[j].failed;
-        }
-        json_builder_begin_object(b);
-        MEMBER_INT("meeting", i);
-        MEMBER_INT("sites_connected", mconn);
-        counts_json(b, &mc, mh, window_s);
-        json_builder_end_object(b);
-        add_counts(&all, &mc);
-        dc_load_hist_merge(hall, mh);
-        g_free(mh);
-    }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "total");
-    json_builder_begin_object(b);
-    counts_json(b, &all, hall, window_s);
-    json_builder_end_object(b);
-    MEMBER_INT("site_failures", failures);
-    json_builder_end_object(b);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    json_generator_set_pretty(gen, TRUE);
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    if (json_path && !json_generator_to_file(gen, json_path, &error))
-        fprintf(stderr, "diemcau-load: %s\n", error->message);
+    int rc = report(&L, json_path, connected, window_s, load_cpu, smoke);
 
-    uint64_t expect = (uint64_t)(sites - 1) * all.sent;
-    printf("diemcau-load: %s, %d x %d sites, %d connected, %.1f s: sent %.0f/s, received %.0f/s "
-           "(expected about %.0f/s), lost %" G_GUINT64_FORMAT ", repaired %" G_GUINT64_FORMAT
-           ", latency p50 %.0f us p99 %.0f us (%" G_GUINT64_FORMAT " samples), load CPU %.0f%%\n",
-           janus_url ? "janus" : "diemcau", meetings, sites, connected, window_s,
-           (double)all.sent / window_s, (double)all.received / window_s, (double)expect / window_s,
-           all.lost, all.repaired, dc_load_hist_quantile(hall, 0.5),
-           dc_load_hist_quantile(hall, 0.99), hall->n, 100 * load_cpu / window_s);
-    fflush(stdout);
-    int rc = 0;
-    if (connected < total || all.received == 0 || all.own > 0)
-        rc = 1;
-    if (smoke && (all.lost > 0 || all.unknown > 0))
-        rc = 1;
-
-    for (int i = 0; i < meetings; i++) {
-        dc_load_meeting *m = &L.meetings[i];
-        if (janus_url)
-            dc_load_janus_stop(m);
-        for (int j = 0; j < sites; j++) {
-            dc_load_site *s = &m->sites[j];
-            if (!janus_url)
-                diemcau_stop(s);
-            dc_transport_free(s->transport);
-            dc_transport_free(s->rx_transport);
-        }
-    }
-    run_for(loop, 200);
-    for (int i = 0; i < meetings; i++) {
-        dc_load_meeting *m = &L.meetings[i];
-        for (int j = 0; j < sites; j++) {
-            dc_load_site *s = &m->sites[j];
-            g_hash_table_unref(s->streams);
-            for (int k = 0; k < DC_MEDIA_KINDS; k++)
-                g_free(s->sent_us[k]);
-            g_free(s->id);
-            g_free(s->credential);
-            g_free(s->error);
-        }
-        g_free(m->sites);
-        g_free(m->url);
-    }
-    g_free(L.meetings);
-    g_free(hall);
+    load_teardown(&L, loop);
     g_source_remove(sig1);
     g_source_remove(sig2);
     g_main_loop_unref(loop);
