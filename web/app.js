@@ -532,6 +532,15 @@ function render() {
 /* For tests and for the technician's console                            */
 
 window.diemcau = {
+  /** Asks the bridge for an ICE restart, as the page does on its own when
+   * the ICE connection goes 'disconnected' or 'failed' (for tests). */
+  iceRestart() {
+    app.call?.askIceRestart();
+  },
+  /** The bridge's last offer (SDP text), or null. */
+  remoteSdp() {
+    return app.call?.lastOffer ?? null;
+  },
   /** Where the page is: phase, own site, roster, connection, remote media. */
   state() {
     const sites = app.call ? app.call.sites() : new Map();

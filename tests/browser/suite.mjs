@@ -3,3 +3,4 @@
 import './join.test.mjs';
 import './meeting.test.mjs';
 import './chair.test.mjs';
+import './ice-restart.test.mjs';

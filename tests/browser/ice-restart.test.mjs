@@ -1,0 +1,59 @@
+// ICE restart from the browser (issue 8): the page asks the bridge with
+// {"type":"ice-restart"}; the bridge's next offer carries new ICE
+// credentials only; the page answers it on the same RTCPeerConnection
+// (DTLS-SRTP kept) and the media goes on.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import * as L from './lib.mjs';
+
+const creds = L.credentials();
+let m = null;
+let browser = null;
+let page = null;
+
+before(async () => {
+  for (const b of ['signal', 'bridge', 'client']) {
+    if (!L.exists(L.BIN[b])) throw new Error(`${L.BIN[b]} is not built`);
+  }
+  m = await L.startMeeting('ice-restart');
+  browser = await L.launchBrowser();
+});
+
+after(async () => {
+  if (page) L.writeConsole(page, 'ice-restart-tinh');
+  if (browser) await browser.close();
+  if (m) await m.stop();
+});
+
+const ufrag = (sdp) => (/^a=ice-ufrag:(\S+)/m.exec(sdp || '') || [])[1];
+
+test('a browser restarts ICE over its signaling session: new ufrag, same RTCPeerConnection, media goes on', { timeout: 60000 }, async () => {
+  page = await L.openSite(browser, m, 'tinh', creds.tinh);
+  L.startClient(m, 'tp-ha-tinh', [
+    '--signal', `${m.url.replace('http:', 'ws:')}ws`, '--site', 'tp-ha-tinh',
+    '--credential', creds['tp-ha-tinh'], '--size', '320x180', '--fps', '15', '--duration', '40',
+  ]);
+  const frames = async () => ((await page.evaluate(() => window.diemcau.stats()))['tp-ha-tinh'] || {}).framesDecoded || 0;
+  await L.waitFor('tinh to decode tp-ha-tinh', async () => (await frames()) > 0, 20000, 250);
+  const before = await page.evaluate(() => window.diemcau.state());
+  const remoteUfrag = () => page.evaluate(() => window.diemcau.remoteSdp ? window.diemcau.remoteSdp() : null);
+  const u0 = ufrag(await remoteUfrag());
+
+  await page.evaluate(() => window.diemcau.iceRestart());
+  await L.waitFor('the restart offer to be answered', async () =>
+    (await page.evaluate(() => window.diemcau.state().offers)) > before.offers, 10000, 100);
+  const bridgeLog = fs.readFileSync(path.join(m.logs, 'bridge.log'), 'utf8');
+  assert.match(bridgeLog, /site tinh: ICE restart \(new ufrag/);
+  const u1 = ufrag(await remoteUfrag());
+  if (u0 !== undefined) assert.notEqual(u1, u0, 'the offer kept the old ufrag');
+
+  const f0 = await frames();
+  await L.sleep(3000);
+  const after = await page.evaluate(() => window.diemcau.state());
+  assert.equal(after.connections, before.connections, 'a new RTCPeerConnection was made');
+  assert.equal(after.connection, 'connected');
+  assert.ok((await frames()) > f0 + 10, 'video of tp-ha-tinh stalled after the ICE restart');
+});
