@@ -560,10 +560,14 @@ static double member_double(JsonObject *o, const char *name)
 
 void dc_host_stats(dc_host *h, const dc_stats *st)
 {
+    dc_host_stats_at(h, st, now_us());
+}
+
+void dc_host_stats_at(dc_host *h, const dc_stats *st, int64_t t)
+{
     if (!h->mid) {
         return;
     }
-    int64_t t = now_us();
     bool sample = t - h->last_sample_us >= SAMPLE_EVERY_US;
     if (sample) {
         h->last_sample_us = t;

@@ -67,3 +67,5 @@ void dc_host_bridge_added(dc_host *h, const char *site);
 void dc_host_command(dc_host *h, const char *site, const dc_client_msg *m);
 /* After every stats reply: incidents and quality samples. */
 void dc_host_stats(dc_host *h, const dc_stats *st);
+/* The same at @now_us (wall clock), for tests. */
+void dc_host_stats_at(dc_host *h, const dc_stats *st, int64_t now_us);
