@@ -226,14 +226,17 @@ int dc_ctl_watch_run(dc_ctl_client *client, bool colour)
         int timeout_ms = next > now ? (int)((next - now + 999) / 1000) : 0;
         struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
         int n = poll(&pfd, 1, timeout_ms);
-        if (n > 0 && (pfd.revents & (POLLHUP | POLLERR)) && !(pfd.revents & POLLIN)) {
+        if (n < 0 && errno != EINTR) {
+            break;
+        }
+        if (n > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(pfd.revents & POLLIN)) {
             break; /* the terminal went away */
         }
         if (n > 0) {
             char keys[64];
             ssize_t got = read(STDIN_FILENO, keys, sizeof keys);
-            if (got == 0) {
-                break;
+            if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
+                break; /* end of input, or the terminal is gone (EIO): never spin */
             }
             for (ssize_t i = 0; i < got; i++) {
                 if (keys[i] == 'q' || keys[i] == 'Q' || keys[i] == 3 || keys[i] == 4) {

@@ -717,7 +717,7 @@ static void pty_start(pty_run *r, fixture *f, unsigned rows)
     r->pid = forkpty(&r->master, NULL, NULL, &ws);
     g_assert_cmpint(r->pid, >=, 0);
     if (r->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
         setenv("TERM", "xterm-256color", 1);
         unsetenv("NO_COLOR");
         execl(ctl_bin, ctl_bin, "--server", f->base, "--credential", TECH, "watch", (char *)NULL);
