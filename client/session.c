@@ -405,11 +405,24 @@ static bool ensure_sender(dc_session *s)
     return true;
 }
 
+/* Our sending path is stopped while media may still arrive: restart ICE now
+ * rather than when the receive watchdog would notice. */
+static void on_transport_consent_lost(void *user)
+{
+    dc_session *s = user;
+    if (s->link && dc_signal_link_is_open(s->link)) {
+        g_message("%s: asking for an ICE restart (consent lost)", s->site);
+        dc_signal_link_send_ice_restart(s->link);
+        s->restart_pending = true;
+    }
+}
+
 static const dc_transport_callbacks transport_cb = {
     .on_candidate = on_transport_candidate,
     .on_state = on_transport_state,
     .on_rtp = on_transport_rtp,
     .on_rtcp = on_transport_rtcp,
+    .on_consent_lost = on_transport_consent_lost,
 };
 
 static void handle_offer(dc_session *s, JsonObject *msg)

@@ -124,10 +124,13 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
     dc_transport *t = data;
     if (state == NICE_COMPONENT_STATE_FAILED) {
         if (t->state == DC_TRANSPORT_CONNECTED) {
-            /* Consent checks unanswered (libnice, about 10 s of silence):
-             * the session's watchdog asks for an ICE restart, which
-             * restores consent, and gives up after 30 s. */
-            g_message("ICE consent checks unanswered; waiting for an ICE restart");
+            /* Consent checks unanswered: libnice sends nothing more on
+             * this pair. The bridge may still reach us, so the receive
+             * watchdog would not notice: the session asks for an ICE
+             * restart at once, which restores consent. */
+            g_message("ICE consent checks unanswered; asking for an ICE restart");
+            if (t->cb.on_consent_lost)
+                t->cb.on_consent_lost(t->user);
             return;
         }
         g_warning("ICE failed");

@@ -34,6 +34,9 @@ typedef struct {
     void (*on_state)(void *user, int state); /* a dc_transport_state */
     void (*on_rtp)(void *user, uint8_t *buf, size_t len);
     void (*on_rtcp)(void *user, uint8_t *buf, size_t len);
+    /* libnice stopped the connected pair: our consent checks went
+     * unanswered, so nothing more is sent until an ICE restart. May be NULL. */
+    void (*on_consent_lost)(void *user);
 } dc_transport_callbacks;
 
 typedef struct {
