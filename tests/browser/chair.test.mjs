@@ -43,7 +43,9 @@ test('the chair mutes, sees the hand queue, gives the floor and ends the meeting
   await chair.click('#roster-table tr[data-site="duc-tho"] button[data-cmd="mute-audio"]');
   await L.waitFor('duc-tho told it is muted by the chair',
     async () => (await state(dist)).muted.by_chair.audio === true, 5000);
-  assert.equal(await dist.isDisabled('#mic-button'), true, 'the district cannot undo the chair\'s mute');
+  // The page renders after the state changes: wait for the button, bounded.
+  await L.waitFor('the district cannot undo the chair\'s mute (mic button disabled)',
+    () => dist.isDisabled('#mic-button'), 3000);
   const trackOn = await dist.evaluate(() => window.diemcau.state().localTracks.length > 0);
   assert.ok(trackOn);
   assert.match(await dist.textContent('#chair-state'), /Chủ trì đã tắt mic/);
