@@ -104,21 +104,22 @@ static void remember(dc_load_site *s, dc_media_kind kind, uint32_t index, uint32
                      int64_t now_us)
 {
     dc_load_sent *h = &s->hist[kind][s->seq[kind] % DC_LOAD_HIST];
-    *h = (dc_load_sent){.seq = s->seq[kind], .valid = true, .index = index, .ts = ts,
-                        .picture_id = pic};
+    *h = (dc_load_sent){
+        .seq = s->seq[kind], .valid = true, .index = index, .ts = ts, .picture_id = pic};
     s->sent_us[kind][index] = now_us;
 }
 
 static void send_video_frame(dc_load_site *s, int64_t now_us)
 {
     const dc_load_loop *loop = &s->m->load->media->video[s->index];
-    uint32_t ts = s->ts_base[DC_MEDIA_VIDEO] + (uint32_t)(s->n[DC_MEDIA_VIDEO] * 90000 /
-                                                          (uint64_t)s->m->load->media->fps);
+    uint32_t ts = s->ts_base[DC_MEDIA_VIDEO] +
+                  (uint32_t)(s->n[DC_MEDIA_VIDEO] * 90000 / (uint64_t)s->m->load->media->fps);
     uint32_t frame = loop->pkts[s->vpkt].frame;
     while (s->vpkt < loop->n && loop->pkts[s->vpkt].frame == frame) {
         remember(s, DC_MEDIA_VIDEO, (uint32_t)s->vpkt, ts, s->picture_id, now_us);
         if (send_packet(s, DC_MEDIA_VIDEO, (uint32_t)s->vpkt, s->seq[DC_MEDIA_VIDEO], ts,
-                        s->picture_id) && s->m->load->counting)
+                        s->picture_id) &&
+            s->m->load->counting)
             s->c.sent++;
         s->seq[DC_MEDIA_VIDEO]++;
         s->vpkt++;
@@ -331,27 +332,9 @@ static void handle_offer(dc_load_site *s, JsonObject *msg)
         return;
     }
     g_free(p->bundle_mid);
-    p->bundle_mid =
-        g_strdup(offer.sdp->bundle->len ? offer.sdp->bundle->pdata[0]
-                                        : ((dc_sdp_media *)offer.sdp->media->pdata[0])->mid);
-    JsonArray *arr = json_object_has_member(msg, "streams")
-                         ? json_object_get_array_member(msg, "streams")
-                         : NULL;
-    guint n = arr ? json_array_get_length(arr) : 0;
-    g_autofree dc_answer_stream *streams = g_new0(dc_answer_stream, n + 1);
+    p->bundle_mid = dc_offer_view_bundle_mid(&offer);
     size_t ns = 0;
-    for (guint i = 0; i < n; i++) {
-        JsonNode *e = json_array_get_element(arr, i);
-        if (!JSON_NODE_HOLDS_OBJECT(e))
-            continue;
-        JsonObject *o = json_node_get_object(e);
-        const char *mid = json_object_get_string_member_with_default(o, "mid", NULL);
-        const char *site = json_object_get_string_member_with_default(o, "site", NULL);
-        const char *kind = json_object_get_string_member_with_default(o, "kind", NULL);
-        if (mid && site && kind)
-            streams[ns++] = (dc_answer_stream){
-                mid, site, strcmp(kind, "audio") == 0 ? DC_MEDIA_AUDIO : DC_MEDIA_VIDEO};
-    }
+    g_autofree dc_answer_stream *streams = dc_answer_streams_from_json(msg, &ns);
     dc_answer_local local = {
         .origin_id = p->origin_id,
         .origin_version = ++p->version,
@@ -636,8 +619,7 @@ static void join_all(dc_load *L, GMainLoop *loop, double join_timeout, bool *sto
                 run_for(loop, 20);
             }
         }
-        while (!*stop && count_connected(L) < (i + 1) * sites &&
-               g_get_monotonic_time() < join_end)
+        while (!*stop && count_connected(L) < (i + 1) * sites && g_get_monotonic_time() < join_end)
             run_for(loop, 100);
     }
 }
@@ -811,8 +793,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int64_t t0 = g_get_monotonic_time();
-    dc_load_media *media =
-        dc_load_media_new(sites, 320, 180, fps, kbps, LOOP_SECONDS, &error);
+    dc_load_media *media = dc_load_media_new(sites, 320, 180, fps, kbps, LOOP_SECONDS, &error);
     if (!media) {
         fprintf(stderr, "diemcau-load: %s\n", error->message);
         return 1;

@@ -182,3 +182,35 @@ bool dc_answer_build(const dc_offer_view *offer, const dc_answer_local *local,
     }
     return true;
 }
+
+char *dc_offer_view_bundle_mid(const dc_offer_view *v)
+{
+    const dc_sdp *sdp = v->sdp;
+    return g_strdup(sdp->bundle->len ? sdp->bundle->pdata[0]
+                                     : ((dc_sdp_media *)sdp->media->pdata[0])->mid);
+}
+
+dc_answer_stream *dc_answer_streams_from_json(JsonObject *msg, size_t *n)
+{
+    JsonArray *arr = json_object_has_member(msg, "streams")
+                         ? json_object_get_array_member(msg, "streams")
+                         : NULL;
+    guint len = arr ? json_array_get_length(arr) : 0;
+    dc_answer_stream *streams = g_new0(dc_answer_stream, len + 1);
+    size_t ns = 0;
+    for (guint i = 0; i < len; i++) {
+        JsonNode *e = json_array_get_element(arr, i);
+        if (!JSON_NODE_HOLDS_OBJECT(e))
+            continue;
+        JsonObject *o = json_node_get_object(e);
+        const char *mid = json_object_get_string_member_with_default(o, "mid", NULL);
+        const char *site = json_object_get_string_member_with_default(o, "site", NULL);
+        const char *kind = json_object_get_string_member_with_default(o, "kind", NULL);
+        if (!mid || !site || !kind)
+            continue;
+        streams[ns++] = (dc_answer_stream){
+            mid, site, strcmp(kind, "audio") == 0 ? DC_MEDIA_AUDIO : DC_MEDIA_VIDEO};
+    }
+    *n = ns;
+    return streams;
+}

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "client/media-kind.h"
 #include "client/receiver.h"
@@ -40,6 +41,16 @@ typedef struct {
  * lacks ICE credentials or a fingerprint. Clear *out in every case. */
 bool dc_offer_view_parse(const char *text, dc_offer_view *out, GError **error);
 void dc_offer_view_clear(dc_offer_view *v);
+
+/* The mid the offer BUNDLEs on (the first of its group, else its first
+ * m-line's). Newly allocated; free with g_free. */
+char *dc_offer_view_bundle_mid(const dc_offer_view *v);
+
+/* The "streams" member of an offer message (docs/protocol.md) as answer
+ * streams; entries without mid, site or kind are skipped. Returns an array
+ * owned by the caller (g_free; never NULL) whose strings point into msg,
+ * and its length in *n. */
+dc_answer_stream *dc_answer_streams_from_json(JsonObject *msg, size_t *n);
 
 typedef struct {
     uint64_t origin_id;

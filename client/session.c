@@ -474,28 +474,9 @@ static void handle_offer(dc_session *s, JsonObject *msg)
         }
     }
     g_free(s->bundle_mid);
-    s->bundle_mid =
-        g_strdup(offer.sdp->bundle->len ? offer.sdp->bundle->pdata[0]
-                                        : ((dc_sdp_media *)offer.sdp->media->pdata[0])->mid);
-    JsonArray *arr = json_object_has_member(msg, "streams")
-                         ? json_object_get_array_member(msg, "streams")
-                         : NULL;
-    guint n = arr ? json_array_get_length(arr) : 0;
-    g_autofree dc_answer_stream *streams = g_new0(dc_answer_stream, n + 1);
+    s->bundle_mid = dc_offer_view_bundle_mid(&offer);
     size_t ns = 0;
-    for (guint i = 0; i < n; i++) {
-        JsonNode *e = json_array_get_element(arr, i);
-        if (!JSON_NODE_HOLDS_OBJECT(e))
-            continue;
-        JsonObject *o = json_node_get_object(e);
-        const char *mid = json_object_get_string_member_with_default(o, "mid", NULL);
-        const char *site = json_object_get_string_member_with_default(o, "site", NULL);
-        const char *kind = json_object_get_string_member_with_default(o, "kind", NULL);
-        if (!mid || !site || !kind)
-            continue;
-        streams[ns++] = (dc_answer_stream){
-            mid, site, strcmp(kind, "audio") == 0 ? DC_MEDIA_AUDIO : DC_MEDIA_VIDEO};
-    }
+    g_autofree dc_answer_stream *streams = dc_answer_streams_from_json(msg, &ns);
     dc_answer_local local = {
         .origin_id = s->origin_id,
         .origin_version = ++s->answer_version,
