@@ -33,7 +33,6 @@ struct dc_endpoint {
     dc_timer *dtls_timer;
     dc_consent consent;
     dc_timer *consent_timer;
-    bool consent_failed; /* libnice: a consent check went unanswered */
     bool remote_set;
     bool dtls_server;
     bool dtls_started;
@@ -100,14 +99,12 @@ static void consent_timeout(void *user, int64_t now_us)
 {
     dc_endpoint *e = user;
     if (dc_consent_poll(&e->consent, now_us) == DC_CONSENT_EXPIRED) {
-        /* A site that only receives (an observer alone) may send nothing for
-         * long; while it answers libnice's consent checks it is alive. */
-        if (e->consent_failed)
-            set_state(e, DC_ENDPOINT_LOST,
-                      "no authentic packet and no consent check answered for 30 s "
-                      "(consent expired)");
-        else
-            dc_consent_start(&e->consent, now_us);
+        /* Every endpoint sends RTCP at least every few seconds (RFC 3550
+         * 6.2: a receiver reports even with nothing to report; browsers and
+         * our client do), so 30 s without one authentic packet means the
+         * site is gone, whatever libnice's keepalives say (they fail only
+         * after 50 s in libnice 0.1.21 without its consent mode). */
+        set_state(e, DC_ENDPOINT_LOST, "no authentic packet for 30 s (consent expired)");
     }
     dc_timer_set(e->consent_timer, dc_consent_next_timeout(&e->consent));
 }
@@ -182,7 +179,6 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
 {
     dc_endpoint *e = data;
     if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
-        e->consent_failed = false;
         if (!e->ice_ready) {
             e->ice_ready = true;
             maybe_start_dtls(e);
@@ -190,15 +186,14 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
                 set_state(e, DC_ENDPOINT_CONNECTED, NULL);
         }
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
-        /* With consent freshness on, libnice fails a component that was
-         * ready once when a consent check goes unanswered (about 10 s of
-         * silence) and stops sending on it. An ICE restart restores it;
+        /* libnice fails a component that was ready once when its
+         * keepalive binding requests go unanswered, and stops sending on
+         * it. An ICE restart restores it;
          * the site asks for one; the endpoint is lost only when nothing
          * has come for 30 s (consent_timeout). */
-        if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED) {
-            g_message("ICE consent checks unanswered: waiting for an ICE restart");
-            e->consent_failed = true;
-        } else
+        if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED)
+            g_message("ICE keepalives unanswered: waiting for an ICE restart");
+        else
             set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
     }
 }
@@ -216,19 +211,25 @@ dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_ca
     e->dtls_timer = dc_timer_new(cfg->ctx, dtls_timeout, e);
     dc_consent_init(&e->consent, &(dc_consent_config){EP_CONSENT_US, EP_CONSENT_US, EP_CONSENT_US});
     e->consent_timer = dc_timer_new(cfg->ctx, consent_timeout, e);
+    /* Not NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 sends one
+     * consent check every ~5 s without retransmission and fails the pair
+     * 10 s after the last answer, so on a link that loses 5 % each way a
+     * single lost check or answer (about one in ten) stopped the media of a
+     * healthy site. Without it libnice's keepalives are binding requests
+     * (keepalive-conncheck) that fail the pair only after 50 s of silence,
+     * and RFC 7675's 30 s expiry is ours (dc_consent, fed by every
+     * authentic packet). */
     e->agent =
-        nice_agent_new_full(cfg->ctx, NICE_COMPATIBILITY_RFC5245,
-                            NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+        nice_agent_new_full(cfg->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     if (!e->dtls || !e->agent) {
         g_set_error(error, EP_ERROR, 0, "cannot create the ICE agent or DTLS state");
         dc_endpoint_free(e);
         return NULL;
     }
-    /* 4 STUN retransmissions (0.5 + 1 + 2 + 4 + 8 s): one unanswered consent
-     * check stops the pair after ~15 s rather than ~7 s (libnice's default 3),
-     * so a link cut of a few seconds recovers by itself. */
+    /* 4 STUN retransmissions (0.5 + 1 + 2 + 4 + 8 s) for connectivity
+     * checks, rather than libnice's 3. */
     g_object_set(e->agent, "controlling-mode", TRUE, "upnp", FALSE, "ice-tcp", FALSE,
-                 "stun-max-retransmissions", 4, NULL);
+                 "keepalive-conncheck", TRUE, "stun-max-retransmissions", 4, NULL);
     for (const char *const *a = cfg->local_addresses; a && *a; a++) {
         NiceAddress addr;
         nice_address_init(&addr);

@@ -124,11 +124,11 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
     dc_transport *t = data;
     if (state == NICE_COMPONENT_STATE_FAILED) {
         if (t->state == DC_TRANSPORT_CONNECTED) {
-            /* Consent checks unanswered: libnice sends nothing more on
+            /* Keepalives unanswered: libnice sends nothing more on
              * this pair. The bridge may still reach us, so the receive
              * watchdog would not notice: the session asks for an ICE
              * restart at once, which restores consent. */
-            g_message("ICE consent checks unanswered; asking for an ICE restart");
+            g_message("ICE keepalives unanswered; asking for an ICE restart");
             if (t->cb.on_consent_lost)
                 t->cb.on_consent_lost(t->user);
             return;
@@ -172,16 +172,17 @@ dc_transport *dc_transport_new(GMainContext *ctx, const dc_dtls_cert *cert, bool
         g_free(t);
         return NULL;
     }
-    /* Consent freshness (RFC 7675): libnice checks the pair every few
-     * seconds and fails the component after 30 s without an answer. */
-    t->agent =
-        nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                            NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
-    /* 4 retransmissions (0.5 + 1 + 2 + 4 + 8 s): one unanswered consent
-     * check fails the pair after ~15 s, not ~7 s, so a cut of a few
-     * seconds does not stop the pair before the ICE restart. */
-    g_object_set(t->agent, "controlling-mode", FALSE, "upnp", FALSE, "stun-max-retransmissions", 4,
-                 NULL);
+    /* Not NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 sends one
+     * consent check every ~5 s without retransmission and fails the pair
+     * 10 s after the last answer, which a link losing 5 % each way trips
+     * about once a minute. Keepalives are binding requests instead
+     * (keepalive-conncheck; libnice fails the pair after 50 s without an
+     * answer), and RFC 7675's 30 s expiry is the session's watchdog
+     * (dc_consent): 2 s of silence asks for an ICE restart, 30 s joins
+     * again. */
+    t->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
+    g_object_set(t->agent, "controlling-mode", FALSE, "upnp", FALSE, "keepalive-conncheck", TRUE,
+                 "stun-max-retransmissions", 4, NULL);
     if (loopback) {
         NiceAddress addr;
         nice_address_init(&addr);
