@@ -66,36 +66,15 @@ static void out_medium(const dc_router *r, unsigned site, unsigned kind, int64_t
     m->loss = expected ? (double)lost / (double)expected : 0;
 }
 
-/* The instantaneous score of one direction: the worst medium that carried
- * packets in the last second; 0 when none did. *audio_r is set to the
- * audio E-model R when audio flowed (else left). */
+/* The instantaneous score of one direction (core/quality, the same as the
+ * client's own view of its link). */
 static double direction_score(const dc_router_medium_stats *m, int64_t rtt_us, double *audio_r)
 {
-    double score = -1;
-    double rtt_ms = rtt_us < 0 ? -1 : (double)rtt_us / 1000;
-    for (unsigned k = 0; k < DC_ROUTER_KINDS; k++) {
-        if (m[k].bitrate_1s == 0)
-            continue;
-        bool video = k == DC_ROUTER_VIDEO;
-        dc_quality_input in = {
-            .video = video,
-            .loss = m[k].loss,
-            .jitter_ms = m[k].jitter_ms,
-            .rtt_ms = rtt_ms,
-            .expected_bps = video ? (double)m[k].bitrate_10s : 0,
-            .actual_bps = (double)m[k].bitrate_1s,
-        };
-        double q = dc_quality_score(&in);
-        if (score < 0 || q < score)
-            score = q;
-        if (!video) {
-            double r = dc_quality_audio_r(m[k].loss,
-                                          dc_quality_effective_delay_ms(rtt_ms, m[k].jitter_ms));
-            if (r < *audio_r)
-                *audio_r = r;
-        }
-    }
-    return score < 0 ? 0 : score;
+    dc_quality_medium q[DC_ROUTER_KINDS];
+    for (unsigned k = 0; k < DC_ROUTER_KINDS; k++)
+        q[k] = (dc_quality_medium){(double)m[k].bitrate_1s, (double)m[k].bitrate_10s, m[k].loss,
+                                   m[k].jitter_ms};
+    return dc_quality_direction_score(q, rtt_us < 0 ? -1 : (double)rtt_us / 1000, audio_r);
 }
 
 static bool ever_carried(const dc_router_medium_stats *m)

@@ -131,3 +131,31 @@ double dc_quality_update(dc_quality *q, double instant)
     }
     return q->score;
 }
+
+double dc_quality_direction_score(const dc_quality_medium m[2], double rtt_ms, double *audio_r)
+{
+    double score = -1;
+    for (int k = 0; k < 2; k++) {
+        if (!(m[k].bitrate_1s > 0))
+            continue;
+        bool video = k == 1;
+        dc_quality_input in = {
+            .video = video,
+            .loss = m[k].loss,
+            .jitter_ms = m[k].jitter_ms,
+            .rtt_ms = rtt_ms,
+            .expected_bps = video ? m[k].bitrate_10s : 0,
+            .actual_bps = m[k].bitrate_1s,
+        };
+        double q = dc_quality_score(&in);
+        if (score < 0 || q < score)
+            score = q;
+        if (!video) {
+            double r = dc_quality_audio_r(m[k].loss,
+                                          dc_quality_effective_delay_ms(rtt_ms, m[k].jitter_ms));
+            if (r < *audio_r)
+                *audio_r = r;
+        }
+    }
+    return score < 0 ? 0 : score;
+}

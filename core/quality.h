@@ -31,6 +31,21 @@ typedef struct {
 /* Instantaneous score of one medium, 0..100. */
 double dc_quality_score(const dc_quality_input *in);
 
+/* One medium of one direction as the score sees it. */
+typedef struct {
+    double bitrate_1s;  /* bits per second over the last second */
+    double bitrate_10s; /* over the last 10 s: what video is expected to carry */
+    double loss;        /* 0..1 */
+    double jitter_ms;
+} dc_quality_medium;
+
+/* The instantaneous score of one direction carrying audio (m[0]) and video
+ * (m[1]): the worst medium that carried anything in the last second, 0 when
+ * none did. When audio flowed, *audio_r is lowered to its E-model R (left
+ * alone otherwise). rtt_ms < 0: unknown. The bridge (per site) and the
+ * client (its own link) both score with this, so their views compare. */
+double dc_quality_direction_score(const dc_quality_medium m[2], double rtt_ms, double *audio_r);
+
 /* One-way delay the score charges for: RTT/2 + 2 x jitter (a jitter buffer
  * holds about twice the jitter), in ms. */
 double dc_quality_effective_delay_ms(double rtt_ms, double jitter_ms);

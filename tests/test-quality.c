@@ -1,5 +1,6 @@
 /* Unit tests for core/quality: table-driven scores, levels, MOS and the
  * smoothing. */
+#include <string.h>
 #include <glib.h>
 
 #include "core/quality.h"
@@ -76,11 +77,48 @@ static void test_smoothing(void)
     g_assert_cmpfloat(dc_quality_update(&q, -5), >=, 0);
 }
 
+/* A direction scores its worst medium that flowed in the last second. */
+static void test_direction(void)
+{
+    double r = 1000;
+    dc_quality_medium idle[2];
+    memset(idle, 0, sizeof idle);
+    g_assert_cmpfloat(dc_quality_direction_score(idle, 10, &r), ==, 0);
+    g_assert_cmpfloat(r, ==, 1000); /* no audio: R untouched */
+
+    dc_quality_medium clean[2] = {{32000, 32000, 0, 2}, {150000, 150000, 0, 2}};
+    double good = dc_quality_direction_score(clean, 10, &r);
+    g_assert_cmpfloat(good, >, 80);
+    g_assert_cmpfloat(r, <, 1000);
+    g_assert_cmpfloat(r, >, 90);
+
+    /* 5 % video loss: video is the worst medium and sets the score. */
+    dc_quality_medium lossy[2] = {{32000, 32000, 0, 2}, {150000, 150000, 0.05, 2}};
+    double r2 = 1000;
+    double bad = dc_quality_direction_score(lossy, 10, &r2);
+    dc_quality_input vin = {.video = true,
+                            .loss = 0.05,
+                            .jitter_ms = 2,
+                            .rtt_ms = 10,
+                            .expected_bps = 150000,
+                            .actual_bps = 150000};
+    g_assert_cmpfloat_with_epsilon(bad, dc_quality_score(&vin), 1e-9);
+    g_assert_cmpfloat(bad, <, good);
+    g_assert_cmpfloat_with_epsilon(r2, r, 1e-9); /* audio was clean in both */
+
+    /* Video alone (audio silent this second): only video counts. */
+    dc_quality_medium video_only[2] = {{0, 32000, 0.5, 0}, {150000, 150000, 0, 2}};
+    double r3 = 1000;
+    g_assert_cmpfloat(dc_quality_direction_score(video_only, -1, &r3), >, 80);
+    g_assert_cmpfloat(r3, ==, 1000);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/quality/scores", test_scores);
     g_test_add_func("/quality/levels-and-mos", test_levels_and_mos);
     g_test_add_func("/quality/smoothing", test_smoothing);
+    g_test_add_func("/quality/direction", test_direction);
     return g_test_run();
 }
