@@ -37,6 +37,7 @@ typedef struct {
     uint64_t received_prior;
     int64_t status_expected_prior;
     uint64_t status_received_prior;
+    uint64_t bytes; /* every packet's length, headers included */
     double jitter;
     int64_t last_transit;
     bool have_transit;
@@ -571,6 +572,7 @@ void dc_receiver_push_rtp(dc_receiver *r, const uint8_t *buf, size_t len, int64_
     }
     bool video = st->kind == DC_MEDIA_VIDEO;
     rtp_stats_update(&st->st, &v, video ? 90000 : DC_AUDIO_RATE, now_us);
+    st->st.bytes += len;
     if (!video) {
         st->site->s.audio_packets++;
         push_audio(r, st, &v);
@@ -726,6 +728,35 @@ void dc_receiver_site_stats_at(const dc_receiver *r, size_t i, dc_receiver_site_
         const stream *st = r->streams->pdata[k];
         if (st->site == s && st->st.started)
             out->packets_lost += rtp_expected(&st->st) - (int64_t)st->st.received;
+    }
+}
+
+void dc_receiver_get_totals(const dc_receiver *r, dc_media_kind kind, dc_receiver_totals *out)
+{
+    memset(out, 0, sizeof *out);
+    for (guint k = 0; k < r->streams->len; k++) {
+        const stream *st = r->streams->pdata[k];
+        if (st->kind != kind || st->own || !st->st.started)
+            continue;
+        const rtp_stats *t = &st->st;
+        out->packets += t->received;
+        out->bytes += t->bytes;
+        out->expected += (uint64_t)rtp_expected(t);
+        out->received += t->received;
+        uint32_t clock = kind == DC_MEDIA_VIDEO ? 90000 : DC_AUDIO_RATE;
+        double jitter_ms = t->jitter * 1000.0 / clock;
+        if (st->active && jitter_ms > out->jitter_ms)
+            out->jitter_ms = jitter_ms;
+        if (st->jb) {
+            dc_jitter_stats js;
+            dc_jitter_get_stats(st->jb, &js);
+            out->recovered += js.recovered;
+        }
+    }
+    for (guint i = 0; i < r->sites->len && kind == DC_MEDIA_VIDEO; i++) {
+        const site *s = r->sites->pdata[i];
+        out->nacks_sent += s->s.nacks_sent;
+        out->plis_sent += s->s.plis_sent;
     }
 }
 

@@ -150,6 +150,19 @@ void dc_receiver_roll_interval(dc_receiver *r, int64_t now_us);
 size_t dc_receiver_n_sites(const dc_receiver *r);
 void dc_receiver_site_stats_at(const dc_receiver *r, size_t i, dc_receiver_site_stats *out);
 
+/* Everything received of one kind, summed over the remote streams: what
+ * the client's link view (client/link.h) samples once a second. */
+typedef struct {
+    uint64_t packets, bytes;     /* since each stream's first packet */
+    uint64_t expected, received; /* RFC 3550 A.3, summed: expected - received were lost */
+    double jitter_ms;            /* RFC 3550 A.8, the highest of the active streams */
+    uint64_t nacks_sent;         /* sequence numbers asked for (video) */
+    uint64_t plis_sent;
+    uint64_t recovered; /* asked-for packets that came (video) */
+} dc_receiver_totals;
+
+void dc_receiver_get_totals(const dc_receiver *r, dc_media_kind kind, dc_receiver_totals *out);
+
 /* Packets of our own media received (must stay 0), and packets that no
  * stream claimed. */
 uint64_t dc_receiver_own_media(const dc_receiver *r);

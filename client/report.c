@@ -127,6 +127,99 @@ static void add_chair(JsonBuilder *b, const dc_report_chair *c, bool events)
     json_builder_end_array(b);
 }
 
+static void add_link_medium(JsonBuilder *b, const char *name, const dc_link_medium *m, bool up)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    add_int(b, "packets", (gint64)m->packets);
+    add_int(b, "bytes", (gint64)m->bytes);
+    add_int(b, "bitrate_bps", (gint64)m->bitrate_1s);
+    add_int(b, "bitrate_10s_bps", (gint64)m->bitrate_10s);
+    if (up && !m->reported) {
+        /* the bridge has not reported on this stream: unknown, not 0 */
+        add_str(b, "loss_pct", NULL);
+        add_str(b, "lost", NULL);
+        add_str(b, "jitter_ms", NULL);
+    } else {
+        add_double(b, "loss_pct", m->loss * 100);
+        add_int(b, "lost", m->lost);
+        add_double(b, "jitter_ms", m->jitter_ms);
+    }
+    add_int(b, "nacks", (gint64)m->nacks);
+    add_int(b, "retransmissions", (gint64)m->retransmissions);
+    add_int(b, "plis", (gint64)m->plis);
+    json_builder_end_object(b);
+}
+
+static double worst(const dc_link_medium *m, bool up, bool jitter)
+{
+    double w = -1;
+    for (int k = 0; k < DC_MEDIA_KINDS; k++) {
+        if (up && !m[k].reported)
+            continue;
+        double v = jitter ? m[k].jitter_ms : m[k].loss * 100;
+        if (v > w)
+            w = v;
+    }
+    return w;
+}
+
+static void add_updown(JsonBuilder *b, const char *name, double up, double down)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    if (up < 0)
+        add_str(b, "up", NULL);
+    else
+        add_double(b, "up", up);
+    if (down < 0)
+        add_str(b, "down", NULL);
+    else
+        add_double(b, "down", down);
+    json_builder_end_object(b);
+}
+
+/* "link": the same summary and per-medium figures as the bridge's view of
+ * this site in /api/stats (docs/link-quality.md), seen from the site. */
+static void add_link(JsonBuilder *b, const dc_link_stats *l)
+{
+    json_builder_set_member_name(b, "link");
+    json_builder_begin_object(b);
+    add_updown(b, "bitrate_bps", (double)(l->up[0].bitrate_1s + l->up[1].bitrate_1s),
+               (double)(l->down[0].bitrate_1s + l->down[1].bitrate_1s));
+    add_updown(b, "loss_pct", worst(l->up, true, false), worst(l->down, false, false));
+    add_updown(b, "jitter_ms", worst(l->up, true, true), worst(l->down, false, true));
+    if (l->rtt_ms < 0)
+        add_str(b, "rtt_ms", NULL);
+    else
+        add_double(b, "rtt_ms", l->rtt_ms);
+    json_builder_set_member_name(b, "score");
+    json_builder_begin_object(b);
+    if (l->have_score) {
+        add_double(b, "up", l->score_up);
+        add_double(b, "down", l->score_down);
+        add_str(b, "level", dc_quality_level_name(l->level));
+    } else {
+        add_str(b, "up", NULL);
+        add_str(b, "down", NULL);
+        add_str(b, "level", NULL);
+    }
+    if (l->mos > 0)
+        add_double(b, "mos", l->mos);
+    else
+        add_str(b, "mos", NULL);
+    json_builder_end_object(b);
+    static const char *const kinds[DC_MEDIA_KINDS] = {"audio", "video"};
+    for (int d = 0; d < 2; d++) {
+        json_builder_set_member_name(b, d == 0 ? "up" : "down");
+        json_builder_begin_object(b);
+        for (int k = 0; k < DC_MEDIA_KINDS; k++)
+            add_link_medium(b, kinds[k], d == 0 ? &l->up[k] : &l->down[k], d == 0);
+        json_builder_end_object(b);
+    }
+    json_builder_end_object(b);
+}
+
 char *dc_report_json(const dc_report_input *in)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -170,6 +263,8 @@ char *dc_report_json(const dc_report_input *in)
     add_int(b, "own_media_received",
             in->receiver ? (gint64)dc_receiver_own_media(in->receiver) : 0);
     add_int(b, "unknown_packets", in->receiver ? (gint64)dc_receiver_unknown(in->receiver) : 0);
+    if (in->link)
+        add_link(b, in->link);
     add_chair(b, in->chair, true);
     json_builder_end_object(b);
     return finish(b, true);

@@ -8,7 +8,13 @@
  * "audio_identity_ok", "video_latency_ms": {"p50", "p95", "max"}, "freezes",
  * "fps", "width", "height", "packets_lost", "nacks_sent", "plis_sent",
  * "first_frame_ms", "frame_counters": {"min", "max", "decoded", ...}, ...}},
- * "own_media_received"}.
+ * "own_media_received", "link": {"bitrate_bps", "loss_pct", "jitter_ms"
+ * ({"up", "down"} each), "rtt_ms", "score": {"up", "down", "level", "mos"},
+ * "up" and "down": {"audio", "video": {"packets", "bytes", "bitrate_bps",
+ * "bitrate_10s_bps", "loss_pct", "lost", "jitter_ms", "nacks",
+ * "retransmissions", "plis"}}}}: the site's view of its link, the same
+ * figures as the bridge's view in /api/stats (client/link.h); null where
+ * unknown.
  *
  * Pure formatting: strings returned are g_malloc'd and owned by the caller.
  */
@@ -18,6 +24,7 @@
 
 #include <glib.h>
 
+#include "client/link.h"
 #include "client/receiver.h"
 #include "client/sender.h"
 
@@ -40,6 +47,7 @@ typedef struct {
     const dc_receiver *receiver; /* may be NULL */
     double duration_s;
     const dc_report_chair *chair; /* NULL: nothing from the chair */
+    const dc_link_stats *link;    /* NULL: no link figures */
 } dc_report_input;
 
 /* The --report document, pretty-printed. With a chair: "meeting_state",

@@ -41,6 +41,7 @@ struct dc_session {
     dc_transport *transport;
     dc_sender *sender;
     dc_receiver *receiver;
+    dc_link link_view; /* our view of the link (client/link.h), ticked with the status */
     dc_deadline *tick;
     dc_consent consent;        /* silence on the media path (core/consent.h) */
     dc_deadline *watch;        /* its deadline */
@@ -241,13 +242,31 @@ static void on_transport_rtp(void *user, uint8_t *buf, size_t len)
     dc_deadline_set_earlier(s->tick, dc_receiver_next_timeout(s->receiver));
 }
 
+/* The bridge's receiver reports about our streams: its view of our uplink. */
+static void on_report_blocks(dc_session *s, const dc_rtcp_report_block *b, size_t n)
+{
+    if (!s->sender)
+        return;
+    int64_t wall_us = g_get_real_time();
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < DC_MEDIA_KINDS; k++)
+            if (b[i].ssrc == dc_sender_ssrc(s->sender, (dc_media_kind)k))
+                dc_link_on_report_block(&s->link_view, (dc_media_kind)k, &b[i], wall_us);
+}
+
 static void on_rtcp_packet(dc_session *s, const dc_rtcp_packet *p, int64_t now_us)
 {
     uint32_t vssrc = s->sender ? dc_sender_ssrc(s->sender, DC_MEDIA_VIDEO) : 0;
     if (p->pt == DC_RTCP_PT_SR) {
         dc_rtcp_sr sr;
-        if (dc_rtcp_sr_parse(p->data, p->len, &sr) == 0)
+        if (dc_rtcp_sr_parse(p->data, p->len, &sr) == 0) {
             dc_receiver_on_sr(s->receiver, sr.ssrc, sr.ntp_time, now_us);
+            on_report_blocks(s, sr.reports, sr.report_count);
+        }
+    } else if (p->pt == DC_RTCP_PT_RR) {
+        dc_rtcp_rr rr;
+        if (dc_rtcp_rr_parse(p->data, p->len, &rr) == 0)
+            on_report_blocks(s, rr.reports, rr.report_count);
     } else if (p->pt == DC_RTCP_PT_RTPFB && p->count == DC_RTCP_FB_FMT_NACK) {
         dc_rtcp_fb_nack nack;
         if (dc_rtcp_fb_nack_parse(p->data, p->len, &nack) == 0 && s->sender) {
@@ -269,8 +288,9 @@ static void on_rtcp_packet(dc_session *s, const dc_rtcp_packet *p, int64_t now_u
                     dc_sender_request_keyframe(s->sender);
         }
     }
-    /* RR about our streams, REMB and transport-cc feedback: not acted on
-     * (the encoder keeps its configured bitrate). */
+    /* REMB and transport-cc feedback: not acted on (the encoder keeps its
+     * configured bitrate); RR blocks about our streams only feed the link
+     * view. */
 }
 
 static void on_transport_rtcp(void *user, uint8_t *buf, size_t len)
@@ -697,10 +717,32 @@ static void link_start(dc_session *s)
     s->link = dc_signal_link_new(s->url, &cb, s);
 }
 
+static void link_tick(dc_session *s, int64_t now_us)
+{
+    dc_link_sample sample;
+    memset(&sample, 0, sizeof sample);
+    if (s->sender) {
+        dc_sender_stats st;
+        dc_sender_get_stats(s->sender, &st);
+        sample.sent_packets[DC_MEDIA_AUDIO] = st.audio_packets;
+        sample.sent_bytes[DC_MEDIA_AUDIO] = st.audio_bytes;
+        sample.sent_packets[DC_MEDIA_VIDEO] = st.video_packets;
+        sample.sent_bytes[DC_MEDIA_VIDEO] = st.video_bytes;
+        sample.nack_seqs_in = st.nack_seqs_in;
+        sample.retransmits = st.retransmits;
+        sample.keyframe_requests = st.keyframe_requests;
+    }
+    for (int k = 0; k < DC_MEDIA_KINDS; k++)
+        dc_receiver_get_totals(s->receiver, (dc_media_kind)k, &sample.received[k]);
+    dc_link_tick(&s->link_view, &sample, now_us);
+}
+
 static gboolean status_cb(gpointer data)
 {
     dc_session *s = data;
-    dc_receiver_roll_interval(s->receiver, g_get_monotonic_time());
+    int64_t now_us = g_get_monotonic_time();
+    dc_receiver_roll_interval(s->receiver, now_us);
+    link_tick(s, now_us);
     if (s->cfg.status) {
         dc_report_input in = {
             .site = s->site, .state = state_name(s), .receiver = s->receiver, .chair = &s->chair};
@@ -783,6 +825,7 @@ dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError
         g_clear_pointer(&s->sender, dc_sender_free);
     }
     s->started_us = g_get_monotonic_time();
+    dc_link_init(&s->link_view);
     s->next_rtcp_us = s->started_us + RTCP_INTERVAL_US;
     s->tick = dc_deadline_new(NULL, on_tick, s);
     dc_consent_init(&s->consent, &DC_CONSENT_DEFAULT_CONFIG);
@@ -874,6 +917,7 @@ char *dc_session_report_json(dc_session *s)
         .receiver = s->receiver,
         .duration_s = (double)(g_get_monotonic_time() - s->started_us) / 1e6,
         .chair = &s->chair,
+        .link = dc_link_get(&s->link_view),
     };
     return dc_report_json(&in);
 }

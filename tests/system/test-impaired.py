@@ -353,10 +353,43 @@ def check_client_view(tap, clients):
            f"{IMPAIRED}'s own report sees loss on what it receives ({mine and round(mine * 100, 2)} %)",
            "media path events of the run (an outage adds its gap to the loss):\n" + "\n".join(events)
            if events else "")
+    check_link_view(tap, clients)
     cleans = {sid: seen_loss(clients[sid].report() or {}, exclude=(IMPAIRED,)) for sid in CLEAN}
     tap.ok(all(v is not None and v < 0.01 for v in cleans.values()),
            "the clean sites' reports see under 1 % loss from each other",
            "\n".join(f"{k}: {v}" for k, v in cleans.items()))
+
+
+def check_link_view(tap, clients):
+    """The client's --report "link": the same figures as the bridge's view
+    (issue 5), seen from the site. Audio is not repaired by NACKs, so its
+    loss over the whole run is the link's: about LOSS both ways (up from the
+    bridge's receiver reports, down from our own sequence counts); the RTT
+    from the LSR/DLSR of the bridge's reports is about 2 x DELAY_MS."""
+    def audio_loss(link, d):
+        a = ((link.get(d) or {}).get("audio") or {})
+        lost, packets = a.get("lost"), a.get("packets")
+        if not isinstance(lost, int) or not packets:
+            return None
+        # up: "packets" is what we sent; down: what we received (lost excluded)
+        return lost / packets if d == "up" else lost / (packets + lost)
+
+    views = {}
+    for sid, c in clients.items():
+        link = (c.report() or {}).get("link") or {}
+        views[sid] = (link.get("rtt_ms"), audio_loss(link, "up"), audio_loss(link, "down"),
+                      (link.get("score") or {}).get("down"))
+        tap.diag(f"{sid} link view: rtt {views[sid][0]} ms, audio loss up {views[sid][1]} down {views[sid][2]}, "
+                 f"score {link.get('score')}")
+    rtt, up, down, _ = views.get(IMPAIRED, (None,) * 4)
+    tap.ok(isinstance(rtt, (int, float)) and 70 <= rtt <= 110 and up is not None and 0.03 <= up <= 0.07
+           and down is not None and 0.03 <= down <= 0.07,
+           f"{IMPAIRED}'s report \"link\": RTT {rtt} ms (70-110), audio loss up {up and round(up * 100, 2)} % "
+           f"and down {down and round(down * 100, 2)} % (3-7 %), as the bridge sees it")
+    bad = {sid: v for sid, v in views.items() if sid != IMPAIRED and not (
+        isinstance(v[0], (int, float)) and v[0] < 20 and v[1] is not None and v[1] < 0.01)}
+    tap.ok(not bad, "the clean sites' reports: RTT under 20 ms, uplink audio loss under 1 %",
+           "\n".join(f"{k}: {v}" for k, v in bad.items()))
 
 
 if __name__ == "__main__":
