@@ -1,7 +1,7 @@
 /* Unit tests of TLS for diemcau-signal: the HTTPS rule (common/tls), the
  * [signaling] tls keys of the config, fingerprints and pins, the
- * self-signed certificate (signaling/tls) checked with OpenSSL directly. No
- * sockets. */
+ * self-signed certificate (signaling/tls) checked with OpenSSL directly, and
+ * the client-side options (common/tls-verify). No sockets. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <openssl/pem.h>
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/config.h"
+#include "common/tls-verify.h"
 #include "common/tls.h"
 #include "signaling/tls.h"
 
@@ -419,6 +420,33 @@ static void test_load(void)
     tmp_clear(&t);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Client options                                                           */
+
+static void test_verify_options(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(dc_tls_verify) none = dc_tls_verify_new(NULL, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(none);
+    const char *pin = "ba:78:16:bf:8f:01:cf:ea:41:41:40:de:5d:ae:22:23:b0:03:61:a3:96:17:7a:9c:b4:"
+                      "10:ff:61:f2:00:15:ad";
+    g_autoptr(dc_tls_verify) pinned = dc_tls_verify_new(NULL, pin, &error);
+    g_assert_no_error(error);
+
+    g_autoptr(dc_tls_verify) bad = dc_tls_verify_new(NULL, "12:34", &error);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(error->message, "--pin “12:34” is not a SHA-256 fingerprint"));
+    g_clear_error(&error);
+    g_autoptr(dc_tls_verify) both = dc_tls_verify_new("/etc/hostname", pin, &error);
+    g_assert_null(both);
+    g_assert_nonnull(strstr(error->message, "not both"));
+    g_clear_error(&error);
+    g_autoptr(dc_tls_verify) missing = dc_tls_verify_new("/nonexistent/ca.pem", NULL, &error);
+    g_assert_null(missing);
+    g_assert_nonnull(strstr(error->message, "--ca-file /nonexistent/ca.pem"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -430,5 +458,6 @@ int main(int argc, char **argv)
     g_test_add_func("/tls/names", test_names);
     g_test_add_func("/tls/generate", test_generate);
     g_test_add_func("/tls/load", test_load);
+    g_test_add_func("/tls/verify-options", test_verify_options);
     return g_test_run();
 }
