@@ -404,7 +404,7 @@ static void diemcau_start(dc_load_site *s)
     p->pending = g_ptr_array_new_with_free_func(g_free);
     p->origin_id = ((uint64_t)g_random_int() << 31) ^ g_random_int();
     s->proto = p;
-    p->link = dc_signal_link_new(s->m->url, &cb, s);
+    p->link = dc_signal_link_new(s->m->url, NULL, &cb, s);
 }
 
 static void diemcau_stop(dc_load_site *s)

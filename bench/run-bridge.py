@@ -84,6 +84,9 @@ def write_configs(workdir, meetings, sig_base, ctl_port, udp_base, address="127.
         subs = {
             r"^id = .*$": f"id = m{i}",
             r"^address = .*$": f"address = {address}",
+            # Plain HTTP, also on a namespace address: diemcau-load has no
+            # --pin, and the benchmark measures the media path.
+            r"^tls = .*$": "tls = off",
             r"^port = .*$": f"port = {sig_base + i}",
             r"^control_port = .*$": f"control_port = {ctl_port}",
             r"^udp_port_min = .*$": f"udp_port_min = {udp_base}",

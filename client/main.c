@@ -5,7 +5,12 @@
  *   diemcau-client --signal URL --site ID --credential C [--duration SEC]
  *       [--video test|FILE.y4m] [--audio tone|FILE.wav] [--size WxH]
  *       [--fps N] [--bitrate KBPS] [--record DIR] [--report FILE.json]
- *       [--status]
+ *       [--status] [--ca-file FILE | --pin SHA256]
+ *
+ * On a wss:// URL the service's certificate must come from a CA the system
+ * trusts, or from one in --ca-file, or be exactly the one --pin names
+ * (common/tls-verify.h); otherwise the client stops with a message naming
+ * the fingerprint it saw.
  *
  * Exit status: 0 after a meeting (ended by --duration, SIGINT or SIGTERM),
  * 1 when it could not join (signaling unreachable, bad arguments), 2 when the
@@ -71,13 +76,20 @@ int main(int argc, char **argv)
 {
     g_autofree char *signal_url = NULL, *site = NULL, *credential = NULL, *video = NULL;
     g_autofree char *audio = NULL, *size = NULL, *record = NULL, *report = NULL;
+    g_autofree char *ca_file = NULL, *pin = NULL;
     double duration = 0;
     int fps = 30, bitrate = 0;
     gboolean status = FALSE;
     gboolean ignore_mute = FALSE;
     GOptionEntry entries[] = {
-        {"signal", 0, 0, G_OPTION_ARG_STRING, &signal_url, "Signaling URL (ws://HOST:PORT/ws)",
-         "URL"},
+        {"signal", 0, 0, G_OPTION_ARG_STRING, &signal_url,
+         "Signaling URL (wss://HOST:PORT/ws, or ws:// on loopback)", "URL"},
+        {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+         "wss://: trust the CA certificates in FILE (PEM) instead of the system's", "FILE"},
+        {"pin", 0, 0, G_OPTION_ARG_STRING, &pin,
+         "wss://: accept only the certificate with this SHA-256 fingerprint (as diemcau-signal "
+         "prints it)",
+         "SHA256"},
         {"site", 0, 0, G_OPTION_ARG_STRING, &site, "Site id", "ID"},
         {"credential", 0, 0, G_OPTION_ARG_STRING, &credential, "The site's credential", "C"},
         {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
@@ -147,6 +159,8 @@ int main(int argc, char **argv)
         .record_dir = record,
         .status = status,
         .ignore_mute = ignore_mute,
+        .tls_ca_file = ca_file,
+        .tls_pin = pin,
     };
     a.session = dc_session_new(&cfg, a.loop, &error);
     if (!a.session) {

@@ -37,6 +37,7 @@ struct dc_session {
     dc_session_config cfg;
     GMainLoop *loop;
     dc_signal_link *link;
+    dc_tls_verify *tls; /* checks the wss:// server's certificate */
     dc_dtls_cert *cert;
     dc_transport *transport;
     dc_sender *sender;
@@ -714,7 +715,7 @@ static void link_start(dc_session *s)
         .on_closed = on_link_closed,
     };
     g_clear_pointer(&s->link, dc_signal_link_free);
-    s->link = dc_signal_link_new(s->url, &cb, s);
+    s->link = dc_signal_link_new(s->url, s->tls, &cb, s);
 }
 
 static void link_tick(dc_session *s, int64_t now_us)
@@ -774,13 +775,25 @@ dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError
                     "--signal must be a ws:// or wss:// URL, not %s", cfg->signal_url);
         return NULL;
     }
+    if ((cfg->tls_ca_file || cfg->tls_pin) && g_strcmp0(scheme, "wss") != 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "--ca-file and --pin check a wss:// server; %s is not one", cfg->signal_url);
+        return NULL;
+    }
+    dc_tls_verify *tls = dc_tls_verify_new(cfg->tls_ca_file, cfg->tls_pin, error);
+    if (!tls)
+        return NULL;
     dc_dtls_cert *cert = dc_dtls_cert_new(g_get_real_time() / 1000000);
     if (!cert) {
+        dc_tls_verify_free(tls);
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make a DTLS certificate");
         return NULL;
     }
     dc_session *s = g_new0(dc_session, 1);
     s->cfg = *cfg;
+    s->cfg.tls_ca_file = NULL; /* used above; s->tls has what it needs */
+    s->cfg.tls_pin = NULL;
+    s->tls = tls;
     s->url = g_strdup(cfg->signal_url);
     s->site = g_strdup(cfg->site);
     s->credential = g_strdup(cfg->credential);
@@ -869,6 +882,7 @@ void dc_session_free(dc_session *s)
     if (s->status_id)
         g_source_remove(s->status_id);
     g_clear_pointer(&s->link, dc_signal_link_free);
+    dc_tls_verify_free(s->tls);
     g_clear_pointer(&s->transport, dc_transport_free);
     dc_deadline_free(s->tick);
     dc_deadline_free(s->watch);

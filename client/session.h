@@ -21,15 +21,18 @@ typedef struct {
     const char *video_file; /* NULL: test picture */
     const char *audio_file; /* NULL: test tone */
     int width, height, fps, bitrate_kbps;
-    const char *record_dir; /* NULL: no recording */
-    bool status;            /* print STATUS lines */
-    bool ignore_mute;       /* tests: keep sending when muted (the bridge enforces) */
+    const char *record_dir;  /* NULL: no recording */
+    bool status;             /* print STATUS lines */
+    bool ignore_mute;        /* tests: keep sending when muted (the bridge enforces) */
+    const char *tls_ca_file; /* wss://: trust only these CAs (PEM); NULL: the system's */
+    const char *tls_pin;     /* wss://: accept only this certificate (SHA-256); NULL: none */
 } dc_session_config;
 
 typedef struct dc_session dc_session;
 
 /* Starts connecting and joining. Returns NULL with error set on bad
- * settings (URL, files, DTLS certificate). Strings are copied. */
+ * settings (URL, files, DTLS certificate, --pin or --ca-file). Strings are
+ * copied. */
 dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError **error);
 
 /* Leaves the meeting (leave message, DTLS close_notify, WebSocket close),

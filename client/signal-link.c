@@ -5,6 +5,8 @@
 
 struct dc_signal_link {
     SoupSession *session;
+    SoupMessage *msg; /* the upgrade request, for the certificate check's verdict */
+    dc_tls_verify *tls;
     SoupWebsocketConnection *ws;
     GCancellable *cancel;
     dc_signal_callbacks cb;
@@ -69,7 +71,9 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             return; /* freed while connecting: l is gone */
         dc_signal_link *l = data;
-        g_autofree char *why = g_strdup_printf("cannot connect to signaling: %s", error->message);
+        g_autofree char *cert = dc_tls_verify_explain(l->tls, l->msg, error);
+        g_autofree char *why =
+            g_strdup_printf("cannot connect to signaling: %s", cert ? cert : error->message);
         report_closed(l, why);
         return;
     }
@@ -83,23 +87,24 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
         l->cb.on_open(l->user);
 }
 
-dc_signal_link *dc_signal_link_new(const char *url, const dc_signal_callbacks *cb, void *user)
+dc_signal_link *dc_signal_link_new(const char *url, dc_tls_verify *tls,
+                                   const dc_signal_callbacks *cb, void *user)
 {
+    SoupMessage *msg = soup_message_new(SOUP_METHOD_GET, url);
+    if (!msg) {
+        return NULL;
+    }
     dc_signal_link *l = g_new0(dc_signal_link, 1);
     l->cb = *cb;
     l->user = user;
+    l->tls = tls;
+    l->msg = msg;
     l->session = soup_session_new();
+    dc_tls_verify_session(tls, l->session);
+    dc_tls_verify_message(tls, msg);
     l->cancel = g_cancellable_new();
-    SoupMessage *msg = soup_message_new(SOUP_METHOD_GET, url);
-    if (!msg) {
-        g_object_unref(l->cancel);
-        g_object_unref(l->session);
-        g_free(l);
-        return NULL;
-    }
     soup_session_websocket_connect_async(l->session, msg, NULL, NULL, G_PRIORITY_DEFAULT, l->cancel,
                                          on_connected, l);
-    g_object_unref(msg);
     return l;
 }
 
@@ -115,6 +120,10 @@ void dc_signal_link_free(dc_signal_link *l)
         g_object_unref(l->ws);
     }
     g_object_unref(l->cancel);
+    if (l->tls) {
+        g_signal_handlers_disconnect_matched(l->msg, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, l->tls);
+    }
+    g_object_unref(l->msg);
     g_object_unref(l->session);
     g_free(l);
 }

@@ -15,6 +15,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "common/tls-verify.h"
+
 typedef struct {
     void (*on_open)(void *user);
     /* msg has a "type" string member. */
@@ -25,8 +27,13 @@ typedef struct {
 
 typedef struct dc_signal_link dc_signal_link;
 
-/* Starts connecting to url (ws://host:port/ws). cb copied, user borrowed. */
-dc_signal_link *dc_signal_link_new(const char *url, const dc_signal_callbacks *cb, void *user);
+/* Starts connecting to url (ws://host:port/ws or wss://host:port/ws). On
+ * wss://, the server's certificate is checked as @tls says (NULL: the
+ * system's CAs); a refused certificate closes the link with a reason that
+ * names the fingerprints. cb copied, user and tls borrowed (tls must
+ * outlive the link). */
+dc_signal_link *dc_signal_link_new(const char *url, dc_tls_verify *tls,
+                                   const dc_signal_callbacks *cb, void *user);
 
 /* Closes (if open) and frees; NULL is allowed. No callback is made after. */
 void dc_signal_link_free(dc_signal_link *l);

@@ -162,7 +162,8 @@ static bool scan_lines(load_ctx *c, const char *data, size_t len, GError **error
 
 static const char *const meeting_keys[] = {"id", "title", "lobby", NULL};
 static const char *const signaling_keys[] = {
-    "address", "port", "web_root", "technician_credential", "metrics_open", NULL};
+    "address",         "port",    "web_root", "technician_credential", "metrics_open", "tls",
+    "tls_certificate", "tls_key", NULL};
 static const char *const bridge_keys[] = {
     "control_address", "control_port",    "udp_port_min",   "udp_port_max",
     "workers",         "local_addresses", "public_address", NULL};
@@ -397,6 +398,45 @@ static bool load_signaling(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char
     return true;
 }
 
+/* [signaling] tls, tls_certificate, tls_key. The two paths are resolved
+ * against the file's folder; both or neither: with neither, the defaults
+ * next to the file are used and may be generated (tls_generate). */
+static bool load_signaling_tls(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char *base_dir,
+                               GError **error)
+{
+    const char *g = "signaling";
+    g_autofree char *mode = NULL, *cert = NULL, *key = NULL;
+    if (!get_string(kf, c, g, "tls", false, &mode, error) ||
+        !get_string(kf, c, g, "tls_certificate", false, &cert, error) ||
+        !get_string(kf, c, g, "tls_key", false, &key, error)) {
+        return false;
+    }
+    static const char *const modes[] = {
+        [DC_TLS_AUTO] = "auto", [DC_TLS_ON] = "on", [DC_TLS_OFF] = "off"};
+    if (mode) {
+        size_t i = 0;
+        while (i < G_N_ELEMENTS(modes) && strcmp(mode, modes[i]) != 0) {
+            i++;
+        }
+        if (i == G_N_ELEMENTS(modes)) {
+            fail(error, c, DC_CONFIG_ERROR_INVALID, g, "tls", "“%s” is not auto, on or off", mode);
+            return false;
+        }
+        cfg->tls = (dc_tls_mode)i;
+    }
+    if ((cert == NULL) != (key == NULL)) {
+        fail(error, c, DC_CONFIG_ERROR_MISSING, g, cert ? "tls_certificate" : "tls_key",
+             "set with %s: give both tls_certificate and tls_key, or neither (then a "
+             "self-signed pair is made next to this file)",
+             cert ? "no tls_key" : "no tls_certificate");
+        return false;
+    }
+    cfg->tls_generate = cert == NULL;
+    cfg->tls_certificate = g_canonicalize_filename(cert ? cert : "diemcau-signal.crt", base_dir);
+    cfg->tls_key = g_canonicalize_filename(key ? key : "diemcau-signal.key", base_dir);
+    return true;
+}
+
 static bool load_bridge(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **error)
 {
     const char *g = "bridge";
@@ -574,6 +614,7 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
     }
     ok = ok && check_known(kf, &c, error) && load_meeting(kf, &c, cfg, error) &&
          load_signaling(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
+         load_signaling_tls(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_bridge(kf, &c, cfg, error) && load_limits(kf, &c, cfg, error) &&
          load_record(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_sites(kf, &c, cfg, error);
@@ -621,6 +662,8 @@ void dc_config_free(dc_config *config)
     }
     g_free(config->technician_credential);
     g_free(config->web_root);
+    g_free(config->tls_certificate);
+    g_free(config->tls_key);
     g_free(config->record_path);
     g_free(config->bridge_address);
     g_strfreev(config->local_addresses);

@@ -40,6 +40,14 @@ typedef enum {
     DC_ROLE_OBSERVER, /* receives only */
 } dc_role;
 
+/* [signaling] tls: whether diemcau-signal serves HTTPS/WSS (see
+ * common/tls.h, dc_tls_decide()). */
+typedef enum {
+    DC_TLS_AUTO, /* HTTPS unless the listen address is loopback (the default) */
+    DC_TLS_ON,   /* HTTPS always, loopback too */
+    DC_TLS_OFF,  /* plain HTTP, also on a non-loopback address (warned at startup) */
+} dc_tls_mode;
+
 typedef struct {
     char *id;   /* [a-z0-9-], from the group name [site.<id>] */
     char *name; /* UTF-8, e.g. "Huyện Can Lộc" */
@@ -68,6 +76,12 @@ typedef struct {
                                   * dc_config_credential_equal() */
     bool metrics_open;           /* /metrics without a credential, for peers on
                                   * loopback only; default false */
+    dc_tls_mode tls;             /* default DC_TLS_AUTO */
+    char *tls_certificate;       /* PEM, absolute; default "diemcau-signal.crt"
+                                  * next to the config file */
+    char *tls_key;               /* PEM, absolute; default "diemcau-signal.key" */
+    bool tls_generate;           /* neither path was set: a missing pair is made
+                                  * (self-signed) at the first start */
 
     /* [bridge] */
     char *bridge_address;   /* control link address, default 127.0.0.1 */
@@ -79,7 +93,7 @@ typedef struct {
     char *public_address;   /* NULL when not set */
 
     /* [limits] */
-    unsigned max_sites; /* most sites present at once, 1..1000, default 14 */
+    unsigned max_sites;         /* most sites present at once, 1..1000, default 14 */
     unsigned max_meetings;      /* bridge: most meetings at once, 1..10000, default 64 */
     unsigned max_pending_joins; /* signal: most connections not yet joined, default 32 */
 

@@ -2,6 +2,7 @@
 #include "ctl/http.h"
 
 #include <libsoup/soup.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define TIMEOUT_S 5
@@ -10,13 +11,16 @@ struct dc_ctl_client {
     SoupSession *session;
     char *server; /* without a trailing '/' */
     char *credential;
+    dc_tls_verify *tls; /* borrowed */
 };
 
-dc_ctl_client *dc_ctl_client_new(const char *server, const char *credential)
+dc_ctl_client *dc_ctl_client_new(const char *server, const char *credential, dc_tls_verify *tls)
 {
     dc_ctl_client *c = g_new0(dc_ctl_client, 1);
     c->session = soup_session_new_with_options("timeout", TIMEOUT_S, "idle-timeout", 30,
                                                "user-agent", "diemcau-ctl", NULL);
+    c->tls = tls;
+    dc_tls_verify_session(tls, c->session);
     c->server = g_strdup(server);
     size_t n = strlen(c->server);
     while (n > 0 && c->server[n - 1] == '/') {
@@ -81,17 +85,33 @@ JsonNode *dc_ctl_get_json(dc_ctl_client *c, const char *path, char **text, int *
                     "%s is not a valid server URL (e.g. http://127.0.0.1:8080)", c->server);
         return NULL;
     }
+    dc_tls_verify_message(c->tls, msg);
     if (c->credential) {
         g_autofree char *auth = g_strdup_printf("Bearer %s", c->credential);
         soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
     }
     g_autoptr(GError) e = NULL;
     g_autoptr(GBytes) body = soup_session_send_and_read(c->session, msg, NULL, &e);
+    g_autofree char *cert = body ? NULL : dc_tls_verify_explain(c->tls, msg, e);
+    if (cert) {
+        *exit_code = DC_CTL_EXIT_TLS;
+        g_set_error(error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                    "refusing diemcau-signal at %s: %s", c->server, cert);
+        return NULL;
+    }
     if (!body) {
         const char *why = transport_reason(e);
+        /* The usual look of the wrong scheme: a TLS port reading plain
+         * HTTP resets, a plain port answering a TLS hello is not TLS. */
+        bool plain = g_str_has_prefix(c->server, "http://");
+        bool tls_error = e->domain == G_TLS_ERROR;
+        const char *hint = plain && !why ? " (if the service serves HTTPS, use https://)"
+                           : !plain && tls_error
+                               ? " (if the service serves plain HTTP, use http://)"
+                               : "";
         *exit_code = DC_CTL_EXIT_UNREACHABLE;
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot reach diemcau-signal at %s: %s",
-                    c->server, why ? why : e->message);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot reach diemcau-signal at %s: %s%s",
+                    c->server, why ? why : e->message, hint);
         return NULL;
     }
     guint status = soup_message_get_status(msg);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/tls.h"
 #include "ctl/http.h"
 #include "ctl/report.h"
 #include "ctl/roster.h"
@@ -49,9 +50,16 @@ static const char description[] =
     "\n"
     "Up (↑) is site → bridge, down (↓) bridge → site.\n"
     "\n"
-    "Server and credential: --server, else http://[signaling] address:port of\n"
-    "--config FILE, else " DEFAULT_SERVER ". --credential, else $DIEMCAU_CREDENTIAL,\n"
-    "else [signaling] technician_credential of --config FILE.\n"
+    "Server and credential: --server, else http[s]://[signaling] address:port of\n"
+    "--config FILE (https unless the service serves plain HTTP there), else\n" DEFAULT_SERVER
+    ". --credential, else $DIEMCAU_CREDENTIAL, else [signaling]\n"
+    "technician_credential of --config FILE.\n"
+    "\n"
+    "Certificate (https://): --pin SHA256 accepts only the certificate with that\n"
+    "fingerprint (diemcau-signal prints it at startup); --ca-file FILE trusts the\n"
+    "CA certificates in FILE instead of the system's. With neither, --config FILE\n"
+    "pins the certificate file its [signaling] tls_certificate names, when it is\n"
+    "readable here; else the system's CAs decide.\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
@@ -59,10 +67,12 @@ static const char description[] =
     "  2  usage error (bad arguments or config file)\n"
     "  3  cannot reach diemcau-signal (down, wrong URL, no answer in 5 s)\n"
     "  4  credential refused by diemcau-signal\n"
-    "  5  no such site\n";
+    "  5  no such site\n"
+    "  6  the service's certificate was refused (see Certificate above)\n";
 
 typedef struct {
     char *server, *credential, *config;
+    char *ca_file, *pin;
     char *db, *html; /* report */
     gboolean json, no_colour;
 } options;
@@ -72,6 +82,8 @@ static void options_clear(options *o)
     g_free(o->server);
     g_free(o->credential);
     g_free(o->config);
+    g_free(o->ca_file);
+    g_free(o->pin);
     g_free(o->db);
     g_free(o->html);
 }
@@ -94,8 +106,17 @@ static bool apply_config(options *o, GError **error)
             a = "::1";
         }
         bool v6 = strchr(a, ':') != NULL;
-        o->server =
-            g_strdup_printf("http://%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "", cfg->signal_port);
+        o->server = g_strdup_printf("%s://%s%s%s:%u", dc_tls_scheme(cfg), v6 ? "[" : "", a,
+                                    v6 ? "]" : "", cfg->signal_port);
+    }
+    if (!o->pin && !o->ca_file && g_str_has_prefix(o->server, "https://") &&
+        g_file_test(cfg->tls_certificate, G_FILE_TEST_EXISTS)) {
+        /* The technician is on the service's machine (or has its
+         * certificate): pin exactly that certificate. */
+        o->pin = dc_tls_file_fingerprint(cfg->tls_certificate, error);
+        if (!o->pin) {
+            return false;
+        }
     }
     if (!o->credential && cfg->technician_credential) {
         o->credential = g_strdup(cfg->technician_credential);
@@ -248,6 +269,10 @@ int main(int argc, char **argv)
          "The technician credential (or $DIEMCAU_CREDENTIAL)", "C"},
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
          "Take the server and credential from this deployment file", "FILE"},
+        {"pin", 0, 0, G_OPTION_ARG_STRING, &o.pin,
+         "https://: accept only the certificate with this SHA-256 fingerprint", "SHA256"},
+        {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &o.ca_file,
+         "https://: trust the CA certificates in FILE (PEM) instead of the system's", "FILE"},
         {"json", 'j', 0, G_OPTION_ARG_NONE, &o.json, "Print the service's JSON (pretty)", NULL},
         {"no-colour", 0, 0, G_OPTION_ARG_NONE, &o.no_colour, "No colours (also $NO_COLOR)", NULL},
         {"db", 0, 0, G_OPTION_ARG_FILENAME, &o.db, "report: the meeting record (SQLite)", "FILE"},
@@ -289,8 +314,14 @@ int main(int argc, char **argv)
     }
     bool colour = !o.no_colour && isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR") &&
                   g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+    g_autoptr(dc_tls_verify) tls = dc_tls_verify_new(o.ca_file, o.pin, &e);
+    if (!tls) {
+        options_clear(&o);
+        fprintf(stderr, "diemcau-ctl: %s\n", e->message);
+        return DC_CTL_EXIT_USAGE;
+    }
     g_autoptr(dc_ctl_client) c =
-        dc_ctl_client_new(o.server ? o.server : DEFAULT_SERVER, o.credential);
+        dc_ctl_client_new(o.server ? o.server : DEFAULT_SERVER, o.credential, tls);
     int rc;
     if (report) {
         rc = do_report(&o, argc > 2 ? argv[2] : NULL);

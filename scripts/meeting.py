@@ -7,6 +7,7 @@ import argparse
 import configparser
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,23 @@ def load_sites(path):
     sg = cp["signaling"] if "signaling" in cp else {}
     listen = f"{sg.get('address', '127.0.0.1')}:{sg.get('port', '8080')}"
     return sites, listen
+
+
+def signal_tls(log_path, timeout=5.0):
+    """("https", SHA-256 fingerprint) or ("http", None), from diemcau-signal's
+    startup lines in its log."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            text = open(log_path, encoding="utf-8", errors="replace").read()
+        except OSError:
+            text = ""
+        m = re.search(r"listening on (https?)://", text)
+        fp = re.search(r"SHA-256 fingerprint (\S+)", text)
+        if m and (m.group(1) == "http" or fp):
+            return m.group(1), fp.group(1) if fp else None
+        time.sleep(0.1)
+    return "http", None
 
 
 def wait_port(hostport, timeout):
@@ -69,17 +87,22 @@ def main():
     if not wait_port(listen, 10):
         print(f"meeting: diemcau-signal did not open {listen}; see {outdir}/signal.log")
         return shutdown(procs, 1)
-    print(f"meeting: signaling on http://{listen}/  (logs in {outdir}/)")
-    print(f"meeting: join from a browser at http://{listen}/ ; technician view: "
+    scheme, pin = signal_tls(os.path.join(outdir, "signal.log"))
+    print(f"meeting: signaling on {scheme}://{listen}/  (logs in {outdir}/)")
+    if pin:
+        print(f"meeting: its certificate's SHA-256 fingerprint is {pin} (the clients pin it)")
+    print(f"meeting: join from a browser at {scheme}://{listen}/ ; technician view: "
           f"{BUILD}/ctl/diemcau-ctl --config {a.config} watch")
     if a.servers_only:
         print("meeting: servers only; join with a browser or diemcau-client. Ctrl-C stops.")
     status = {}
     if not a.servers_only:
         for sid, name, role, cred in sites:
-            p = spawn([f"{BUILD}/client/diemcau-client", "--signal", f"ws://{listen}/ws", "--site", sid,
+            ws = "wss" if scheme == "https" else "ws"
+            p = spawn([f"{BUILD}/client/diemcau-client", "--signal", f"{ws}://{listen}/ws", "--site", sid,
                        "--credential", cred, "--size", a.size, "--fps", a.fps, "--status",
-                       "--report", os.path.join(outdir, f"report-{sid}.json")], f"client-{sid}.log")
+                       "--report", os.path.join(outdir, f"report-{sid}.json")] +
+                      (["--pin", pin] if pin else []), f"client-{sid}.log")
             threading.Thread(target=read_status, args=(p, sid, status), daemon=True).start()
 
     signal.signal(signal.SIGINT, lambda *_: stop.set())

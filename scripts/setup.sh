@@ -8,6 +8,7 @@ DEB_PACKAGES=(
   build-essential meson ninja-build pkg-config python3 clang lld llvm
   libglib2.0-dev libnice-dev libssl-dev libsrtp2-dev libopus-dev libvpx-dev
   libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libnetfilter-queue-dev
+  glib-networking  # GIO's TLS backend: HTTPS and WSS of diemcau-signal
   iproute2 iptables tmux procps
   chromium
 )

@@ -5,8 +5,14 @@
  * Serves the web page, /api/roster and the sites' WebSocket on one port,
  * drives the bridge over its control link, and stops cleanly on SIGINT or
  * SIGTERM (sites get a 1001 close). On startup it prints one line to stdout:
- *   diemcau-signal: meeting ID listening on http://ADDRESS:PORT/ ...
- * (the real port when the config asks for port 0). */
+ *   diemcau-signal: meeting ID listening on http[s]://ADDRESS:PORT/ ...
+ * (the real port when the config asks for port 0), and with HTTPS a second
+ * one with the certificate's SHA-256 fingerprint (signaling/tls.h).
+ *
+ * HTTPS or plain HTTP follows [signaling] tls (common/tls.h): plain HTTP
+ * only on a loopback address or when the config says tls = off. When HTTPS
+ * is due and the certificate cannot be loaded or made, the service does not
+ * start: it never falls back to plain HTTP. */
 #define G_LOG_DOMAIN "dc-signal"
 
 #include <glib-unix.h>
@@ -15,9 +21,11 @@
 #include <stdlib.h>
 
 #include "common/config.h"
+#include "common/tls.h"
 #include "signaling/bridge-link.h"
 #include "signaling/http.h"
 #include "signaling/service.h"
+#include "signaling/tls.h"
 
 #define DRAIN_MS 1000
 
@@ -48,12 +56,31 @@ static unsigned bound_port(SoupServer *server)
     return port;
 }
 
-static bool listen_on(SoupServer *server, const dc_config *cfg, GError **error)
+/* Listens on the config's address, with HTTPS when [signaling] tls says
+ * so; *@tls_line gets the certificate's description then. */
+static bool listen_on(SoupServer *server, const dc_config *cfg, char **tls_line, GError **error)
 {
+    SoupServerListenOptions flags = 0;
+    dc_tls_decision d = dc_tls_decide(cfg->signal_address, cfg->tls);
+    if (d == DC_TLS_HTTPS) {
+        bool generated = false;
+        g_autoptr(GTlsCertificate) cert = dc_signal_tls_load(cfg, &generated, error);
+        if (!cert) {
+            return false;
+        }
+        soup_server_set_tls_certificate(server, cert);
+        flags |= SOUP_SERVER_LISTEN_HTTPS;
+        *tls_line = dc_signal_tls_describe(cert, cfg->tls_certificate, generated);
+    } else if (d == DC_TLS_PLAIN_EXPLICIT && !dc_tls_address_is_loopback(cfg->signal_address)) {
+        g_warning("plain HTTP on %s because [signaling] tls = off in %s: credentials and SDP "
+                  "cross the network unencrypted, and browsers on other machines give the page "
+                  "no camera or microphone without https://",
+                  cfg->signal_address, cfg->path);
+    }
     g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(cfg->signal_address);
     g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(ip, cfg->signal_port);
     g_autoptr(GError) e = NULL;
-    if (!soup_server_listen(server, addr, 0, &e)) {
+    if (!soup_server_listen(server, addr, flags, &e)) {
         g_set_error(error, e->domain, e->code, "%s: cannot listen on %s port %u: %s", cfg->path,
                     cfg->signal_address, cfg->signal_port, e->message);
         return false;
@@ -102,19 +129,24 @@ int main(int argc, char **argv)
     SoupServer *server = soup_server_new("server-header", "diemcau-signal ", NULL);
     dc_http *http = dc_http_new(server, svc, cfg->web_root);
     int rc = 0;
-    if (!listen_on(server, cfg, &error)) {
+    g_autofree char *tls_line = NULL;
+    if (!listen_on(server, cfg, &tls_line, &error)) {
         g_printerr("diemcau-signal: %s\n", error->message);
         rc = 1;
     } else {
-        g_autofree char *bridge = dc_bridge_link_url(cfg->bridge_address, cfg->bridge_port);
-        bool v6 = strchr(cfg->signal_address, ':') != NULL;
-        printf("diemcau-signal: meeting %s listening on http://%s%s%s:%u/ (sites: /ws), "
-               "bridge %s\n",
-               cfg->meeting_id, v6 ? "[" : "", cfg->signal_address, v6 ? "]" : "",
-               bound_port(server), bridge);
-        fflush(stdout);
+        /* Before the startup line: whoever reads it may stop us at once. */
         guint sigint = g_unix_signal_add(SIGINT, quit_cb, loop);
         guint sigterm = g_unix_signal_add(SIGTERM, quit_cb, loop);
+        g_autofree char *bridge = dc_bridge_link_url(cfg->bridge_address, cfg->bridge_port);
+        bool v6 = strchr(cfg->signal_address, ':') != NULL;
+        printf("diemcau-signal: meeting %s listening on %s://%s%s%s:%u/ (sites: /ws), "
+               "bridge %s\n",
+               cfg->meeting_id, dc_tls_scheme(cfg), v6 ? "[" : "", cfg->signal_address,
+               v6 ? "]" : "", bound_port(server), bridge);
+        if (tls_line) {
+            printf("diemcau-signal: %s\n", tls_line);
+        }
+        fflush(stdout);
         dc_service_start(svc);
         g_main_loop_run(loop);
         g_message("stopping");

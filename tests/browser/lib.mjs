@@ -6,7 +6,9 @@
 // (default: two levels up from here), DC_OUT (default: SOURCE/out).
 
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,10 +94,10 @@ export function udpRange(n = 200) {
 
 /**
  * Writes a copy of config/hatinh.ini into @dir with the given ports,
- * local_addresses 127.0.0.1 and web_root the source tree's web/. Returns
- * its path.
+ * local_addresses 127.0.0.1, web_root the source tree's web/ and [signaling]
+ * tls (auto: plain HTTP on loopback; on: HTTPS). Returns its path.
  */
-export function writeConfig(dir, { signalPort, controlPort, udpMin, udpMax }) {
+export function writeConfig(dir, { signalPort, controlPort, udpMin, udpMax, tls = 'auto' }) {
   let text = fs.readFileSync(path.join(SOURCE, 'config', 'hatinh.ini'), 'utf8');
   const set = (key, value) => {
     const re = new RegExp(`^${key}\\s*=.*$`, 'm');
@@ -110,6 +112,7 @@ export function writeConfig(dir, { signalPort, controlPort, udpMin, udpMax }) {
   set('udp_port_min', udpMin);
   set('udp_port_max', udpMax);
   set('local_addresses', '127.0.0.1');
+  set('tls', tls);
   const file = path.join(dir, 'meeting.ini');
   fs.writeFileSync(file, text);
   return file;
@@ -157,11 +160,44 @@ export function badLogLines(file) {
 }
 
 /**
- * A private meeting: {url, config, dir, logs, signal, bridge, stop()}.
+ * GET @url as JSON. For https:// URLs of a meeting started with tls, the
+ * service's certificate file is the only CA trusted (@ca, PEM text).
+ */
+export function getJson(url, ca) {
+  if (!url.startsWith('https:')) return fetch(url).then((r) => r.json());
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in 5 s`)));
+  });
+}
+
+/** The base64 SHA-256 of a PEM certificate's public key (SPKI), what
+ * Chromium's --ignore-certificate-errors-spki-list takes. */
+export function spkiHash(pem) {
+  const spki = new crypto.X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+  return crypto.createHash('sha256').update(spki).digest('base64');
+}
+
+/**
+ * A private meeting: {url, config, dir, logs, signal, bridge, stop()}; with
+ * tls also {cert (PEM text), fingerprint (as the service printed it)}.
  * @param {object} o
  * @param {boolean} o.bridge  start diemcau-bridge too (default true)
+ * @param {boolean} o.tls     [signaling] tls = on: HTTPS/WSS with the
+ *                            self-signed certificate the service makes
  */
-export async function startMeeting(name, { bridge = true } = {}) {
+export async function startMeeting(name, { bridge = true, tls = false } = {}) {
   if (!BUILD) throw new Error('DC_BUILD_ROOT is not set (run tests/browser/run.sh BUILD_DIR)');
   for (const b of bridge ? ['signal', 'bridge'] : ['signal']) {
     if (!exists(BIN[b])) throw new Error(`${BIN[b]} is not built`);
@@ -173,8 +209,9 @@ export async function startMeeting(name, { bridge = true } = {}) {
   const signalPort = await freeTcpPort();
   let controlPort = await freeTcpPort();
   while (controlPort === signalPort) controlPort = await freeTcpPort();
-  const config = writeConfig(dir, { signalPort, controlPort, udpMin, udpMax });
-  const m = { dir, config, logs, url: `http://127.0.0.1:${signalPort}/`, procs: [] };
+  const config = writeConfig(dir, { signalPort, controlPort, udpMin, udpMax, tls: tls ? 'on' : 'auto' });
+  const scheme = tls ? 'https' : 'http';
+  const m = { dir, config, logs, url: `${scheme}://127.0.0.1:${signalPort}/`, procs: [] };
   if (bridge) {
     m.bridge = start('bridge', BIN.bridge, ['--config', config], path.join(logs, 'bridge.log'));
     m.procs.push(m.bridge);
@@ -202,13 +239,17 @@ export async function startMeeting(name, { bridge = true } = {}) {
       for (const p of m.procs) {
         if (p.exitCode !== null) throw new Error(`diemcau-${p.name} exited with ${p.exitCode} (log: ${logs}/${p.name}.log)`);
       }
-      return /listening on http/.test(m.signal.text);
+      return new RegExp(`listening on ${scheme}://`).test(m.signal.text) &&
+        (!tls || /SHA-256 fingerprint \S+/.test(m.signal.text));
     }, 10000, 50);
+    if (tls) {
+      m.cert = fs.readFileSync(path.join(dir, 'diemcau-signal.crt'), 'utf8');
+      m.fingerprint = /SHA-256 fingerprint (\S+)/.exec(m.signal.text)[1];
+    }
     if (bridge) {
       await waitFor('the bridge to be up (GET /api/roster)', async () => {
         if (m.bridge.exitCode !== null) throw new Error(`diemcau-bridge exited with ${m.bridge.exitCode} (log: ${logs}/bridge.log)`);
-        const r = await fetch(`${m.url}api/roster`);
-        return (await r.json()).bridge === 'up';
+        return (await getJson(`${m.url}api/roster`, m.cert)).bridge === 'up';
       }, 10000, 100);
     }
   } catch (e) {
@@ -240,13 +281,14 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export async function launchBrowser() {
+/** Chromium with CHROMIUM_ARGS and @extraArgs. */
+export async function launchBrowser(extraArgs = []) {
   if (!exists(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (scripts/setup.sh installs chromium)`);
   // The meson test environment is for our binaries (G_DEBUG=fatal-criticals
   // would turn any GLib warning inside Chromium into a crash).
   const env = { ...process.env };
   for (const k of ['G_DEBUG', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) delete env[k];
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, env, timeout: 30000 });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], env, timeout: 30000 });
 }
 
 /**
@@ -257,6 +299,8 @@ export async function launchBrowser() {
 export async function openSite(browser, m, site, credential, o = {}) {
   const context = await browser.newContext({ viewport: o.viewport || { width: 1920, height: 1080 } });
   const page = await context.newPage();
+  page.sockets = []; // URLs of the WebSockets the page opened
+  page.on('websocket', (ws) => page.sockets.push(ws.url()));
   page.consoleLines = [];
   page.on('console', (msg) => page.consoleLines.push(`${msg.type()}: ${msg.text()}`));
   page.on('pageerror', (e) => page.consoleLines.push(`pageerror: ${e.message}`));

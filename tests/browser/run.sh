@@ -1,5 +1,6 @@
 #!/bin/bash
-# tests/browser/run.sh BUILD_DIR: the browser tests, TAP on stdout.
+# tests/browser/run.sh BUILD_DIR [FILE.test.mjs]: the browser tests (all of
+# suite.mjs, or the one file), TAP on stdout.
 #
 # Runs Debian's Chromium (playwright-core) against a private meeting of the
 # binaries in BUILD_DIR, inside a network namespace of its own with only lo
@@ -22,8 +23,9 @@ fail() {
   exit 1
 }
 
-[ $# -eq 1 ] || fail "usage: tests/browser/run.sh BUILD_DIR"
+[ $# -eq 1 ] || [ $# -eq 2 ] || fail "usage: tests/browser/run.sh BUILD_DIR [FILE.test.mjs]"
 build=$(cd "$1" 2>/dev/null && pwd) || fail "no build directory $1"
+one="${2:-}"
 [ -x /usr/bin/chromium ] || [ -n "${DC_CHROMIUM:-}" ] ||
   fail "/usr/bin/chromium is missing: run scripts/setup.sh (it installs the chromium package)"
 [ -f "$here/node_modules/playwright-core/package.json" ] ||
@@ -34,7 +36,7 @@ if [ -z "${DC_BROWSER_NETNS:-}" ]; then
   # A network namespace with only lo: as root, else in a user namespace.
   for opts in "-n" "-r -n"; do
     if unshare $opts true 2>/dev/null; then
-      DC_BROWSER_NETNS=1 exec unshare $opts -- "$0" "$build"
+      DC_BROWSER_NETNS=1 exec unshare $opts -- "$0" "$build" ${one:+"$one"}
     fi
   done
   fail "cannot create a network namespace (unshare -n): run as root"
@@ -51,4 +53,5 @@ mkdir -p "$HOME" "$DC_OUT"
 cd "$here"
 entry=suite.mjs
 [ -n "${DC_BROWSER_TESTS:-}" ] && entry="$DC_BROWSER_TESTS"
+[ -n "$one" ] && entry="$one"
 exec node --test-reporter=tap "$entry"

@@ -127,14 +127,30 @@ class Servers:
             return ""
 
 
+def signal_tls(servers, timeout=5.0):
+    """(scheme, fingerprint) from diemcau-signal's startup lines in its log:
+    "https" and the SHA-256 fingerprint of its certificate (for --pin), or
+    "http" and None. (None, None) when the lines do not come in time."""
+    end = time.time() + timeout
+    while time.time() < end:
+        log = servers.log("signal")
+        m = re.search(r"listening on (https?)://", log)
+        fp = re.search(r"SHA-256 fingerprint ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})", log)
+        if m and (m.group(1) == "http" or fp):
+            return m.group(1), fp.group(1) if m.group(1) == "https" else None
+        time.sleep(0.05)
+    return None, None
+
+
 class Client:
     """One diemcau-client process; STATUS lines are collected with arrival times."""
 
-    def __init__(self, build, sig_port, site, credential, workdir, duration, extra=(), tag=""):
+    def __init__(self, build, sig_port, site, credential, workdir, duration, extra=(), tag="",
+                 scheme="ws"):
         self.site = site
         self.report_path = os.path.join(workdir, f"report-{site}{tag}.json")
         self.err_path = os.path.join(workdir, f"client-{site}{tag}.log")
-        args = [os.path.join(build, "client", "diemcau-client"), "--signal", f"ws://127.0.0.1:{sig_port}/ws",
+        args = [os.path.join(build, "client", "diemcau-client"), "--signal", f"{scheme}://127.0.0.1:{sig_port}/ws",
                 "--site", site, "--credential", credential, "--duration", str(duration), "--status",
                 "--report", self.report_path, *extra]
         self.started = time.time()

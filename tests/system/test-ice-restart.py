@@ -44,7 +44,8 @@ def lan_config(source, wd, addr):
 
 
 class NsClient(harness.Client):
-    """A diemcau-client in a site's namespace, signaling over the test LAN."""
+    """A diemcau-client in a site's namespace, signaling over the test LAN
+    (wss://, the certificate pinned with --pin in extra)."""
 
     def __init__(self, build, addr, sig_port, site, credential, workdir, duration, prefix, extra=()):
         import subprocess
@@ -53,7 +54,7 @@ class NsClient(harness.Client):
         self.report_path = os.path.join(workdir, f"report-{site}.json")
         self.err_path = os.path.join(workdir, f"client-{site}.log")
         args = [*prefix, os.path.join(build, "client", "diemcau-client"),
-                "--signal", f"ws://{addr}:{sig_port}/ws", "--site", site, "--credential", credential,
+                "--signal", f"wss://{addr}:{sig_port}/ws", "--site", site, "--credential", credential,
                 "--duration", str(duration), "--status", "--report", self.report_path, *extra]
         self.started = time.time()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.err_path, "w"), text=True)
@@ -116,8 +117,14 @@ def main():
                       servers.log("signal")[-2000:] + servers.log("bridge")[-2000:]):
             return tap.done()
 
+        # A LAN address: HTTPS by default (tls = auto), the self-signed
+        # certificate pinned by every client.
+        scheme, pin = harness.signal_tls(servers)
+        if not tap.ok(scheme == "https" and pin, f"diemcau-signal serves https:// on {lan.addr}",
+                      servers.log("signal")[-2000:]):
+            return tap.done()
         creds = {s[0]: s[3] for s in harness.read_sites(config)}
-        media = ["--size", "320x180", "--fps", "15"]
+        media = ["--size", "320x180", "--fps", "15", "--pin", pin]
         run_for = 90  # ended by SIGTERM after the checks (slow sanitizer builds need the room)
         for sid in SITES:
             clients[sid] = NsClient(a.build, lan.addr, port, sid, creds[sid], wd, run_for,

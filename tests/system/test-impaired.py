@@ -83,7 +83,11 @@ def lan_config(source, wd, addr):
     """The private config with the servers on the test LAN's address."""
     path, port = harness.private_config(source, wd)
     text = open(path, encoding="utf-8").read()
+    # Plain HTTP on the LAN address, said explicitly (tls = off): this test
+    # is about the technician's figures; test-ice-restart.py and
+    # test-tls.py run over TLS.
     for pat, rep in ((r"^address = .*$", f"address = {addr}"),
+                     (r"^tls = .*$", "tls = off"),
                      (r"^local_addresses = .*$", f"local_addresses = {addr}")):
         text, n = re.subn(pat, rep, text, count=1, flags=re.M)
         assert n == 1, pat
@@ -203,6 +207,11 @@ def main():
         if not tap.ok(servers.start(), f"diemcau-signal and diemcau-bridge start on {lan.addr}",
                       servers.log("signal")[-2000:] + servers.log("bridge")[-2000:]):
             return tap.done()
+
+        scheme, _ = harness.signal_tls(servers)
+        tap.ok(scheme == "http" and "plain HTTP on " + lan.addr in servers.log("signal"),
+               "tls = off on a LAN address: plain HTTP, with a warning in the log",
+               servers.log("signal")[-2000:])
 
         creds = {s[0]: s[3] for s in harness.read_sites(config)}
         media = ["--size", "320x180", "--fps", "15"]
