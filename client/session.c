@@ -459,7 +459,6 @@ static void handle_offer(dc_session *s, JsonObject *msg)
         dc_offer_view_clear(&offer);
         return;
     }
-    bool ice_restart = false;
     if (s->transport && dc_transport_remote_ufrag(s->transport) &&
         strcmp(dc_transport_remote_ufrag(s->transport), offer.ice_ufrag) != 0) {
         /* An ICE restart keeps the offer's session (o= sess-id, RFC 3264)
@@ -472,7 +471,6 @@ static void handle_offer(dc_session *s, JsonObject *msg)
             if (dc_transport_restart_ice(s->transport, offer.ice_ufrag, offer.ice_pwd, &error)) {
                 g_message("%s: ICE restart%s (DTLS-SRTP kept)", s->site,
                           s->restart_pending ? "" : " the bridge asked for");
-                ice_restart = true;
             } else {
                 g_warning("%s: %s: new transport", s->site, error->message);
                 g_clear_error(&error);
@@ -529,8 +527,12 @@ static void handle_offer(dc_session *s, JsonObject *msg)
     for (guint i = 0; i < s->pending->len; i++)
         dc_transport_add_remote_candidate(s->transport, s->pending->pdata[i]);
     g_ptr_array_set_size(s->pending, 0);
-    if (ice_restart)
-        dc_transport_emit_local_candidates(s->transport);
+    /* An ICE restart's candidates, gathered afresh after the answer (the
+     * first ones were gathered by dc_transport_set_remote). */
+    if (!dc_transport_gather_candidates(s->transport, &error)) {
+        g_warning("%s: %s", s->site, error->message);
+        g_clear_error(&error);
+    }
     dc_answer_result_clear(&res);
     dc_offer_view_clear(&offer);
 }
