@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <nice/agent.h>
+#include <nice/interfaces.h>
 
 #include "client/deadline.h"
 #include "core/demux.h"
@@ -364,6 +365,49 @@ static bool gather(dc_transport *t, GError **error)
 bool dc_transport_gather_candidates(dc_transport *t, GError **error)
 {
     return gather(t, error);
+}
+
+/* Adds the address (no port) media leaves from on cand: its base for a
+ * reflexive or relayed one. */
+static void add_local_address(GArray *out, const NiceCandidate *cand)
+{
+    NiceAddress a =
+        cand->type != NICE_CANDIDATE_TYPE_HOST && nice_address_is_valid(&cand->base_addr)
+            ? cand->base_addr
+            : cand->addr;
+    g_array_append_val(out, a);
+}
+
+bool dc_transport_local_address_gone(dc_transport *t, char *addr, size_t addr_len)
+{
+    g_autoptr(GArray) mine = g_array_new(FALSE, FALSE, sizeof(NiceAddress));
+    NiceCandidate *local = NULL, *remote = NULL;
+    if (nice_agent_get_selected_pair(t->agent, t->stream_id, 1, &local, &remote) && local) {
+        add_local_address(mine, local);
+    } else {
+        GSList *list = nice_agent_get_local_candidates(t->agent, t->stream_id, 1);
+        for (GSList *l = list; l; l = l->next)
+            if (((NiceCandidate *)l->data)->type == NICE_CANDIDATE_TYPE_HOST)
+                add_local_address(mine, l->data);
+        g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+    }
+    if (mine->len == 0)
+        return false;
+    GList *ips = nice_interfaces_get_local_ips(TRUE);
+    bool gone = true;
+    for (guint i = 0; i < mine->len && gone; i++) {
+        for (GList *l = ips; l && gone; l = l->next) {
+            NiceAddress have;
+            nice_address_init(&have);
+            if (nice_address_set_from_string(&have, l->data) &&
+                nice_address_equal_no_port(&have, &g_array_index(mine, NiceAddress, i)))
+                gone = false;
+        }
+    }
+    g_list_free_full(ips, g_free);
+    if (gone && addr && addr_len >= NICE_ADDRESS_STRING_LEN)
+        nice_address_to_string(&g_array_index(mine, NiceAddress, 0), addr);
+    return gone;
 }
 
 bool dc_transport_set_remote(dc_transport *t, const char *ufrag, const char *pwd,

@@ -91,6 +91,13 @@ bool dc_transport_restart_ice(dc_transport *t, const char *ufrag, const char *pw
  * with error set when libnice cannot gather. */
 bool dc_transport_gather_candidates(dc_transport *t, GError **error);
 
+/* True when the host no longer has the local address media used (the
+ * selected pair's, else those of the host candidates): the site's address
+ * changed, and every socket bound to the old one is dead, the signaling
+ * connection's too. The first of those addresses goes to addr when it has
+ * room for NICE_ADDRESS_STRING_LEN (46) characters. */
+bool dc_transport_local_address_gone(dc_transport *t, char *addr, size_t addr_len);
+
 /* A trickled remote candidate ("candidate:..." or "a=candidate:...");
  * "" means the bridge has no more. Bad ones are ignored. */
 void dc_transport_add_remote_candidate(dc_transport *t, const char *candidate);
