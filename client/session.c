@@ -47,6 +47,8 @@ struct dc_session {
     dc_consent consent;        /* silence on the media path (core/consent.h) */
     dc_deadline *watch;        /* its deadline */
     bool restart_pending;      /* we asked for an ICE restart; its offer is due */
+    char *session_id;          /* of the last welcome: to resume it on a new connection */
+    bool resuming;             /* the link is a new connection resuming session_id */
     uint64_t remote_origin_id; /* o= sess-id of the bridge's offers on this transport */
     guint rejoin_id;
     guint status_id, reconnect_id;
@@ -70,7 +72,7 @@ struct dc_session {
 };
 
 static void reschedule(dc_session *s);
-static void link_start(dc_session *s);
+static void link_start(dc_session *s, bool resume);
 
 static const char *state_name(const dc_session *s)
 {
@@ -350,8 +352,24 @@ static void on_transport_state(void *user, int state)
 static void on_watch(void *user, int64_t now_us)
 {
     dc_session *s = user;
+    char addr[64];
     switch (dc_consent_poll(&s->consent, now_us)) {
     case DC_CONSENT_RESTART:
+        if (s->resuming)
+            break; /* the resumed connection asks */
+        if (s->transport && s->session_id &&
+            dc_transport_local_address_gone(s->transport, addr, sizeof addr)) {
+            /* Our address changed: the signaling connection, bound to the
+             * old one, is as dead as the media path. Resume the session
+             * on a new one and ask for the ICE restart there. */
+            g_message("%s: nothing received for %" G_GINT64_FORMAT
+                      " ms and our address %s is gone: resuming session %s on a new signaling "
+                      "connection",
+                      s->site, dc_consent_silence_us(&s->consent, now_us) / 1000, addr,
+                      s->session_id);
+            link_start(s, true);
+            break;
+        }
         if (s->link && dc_signal_link_is_open(s->link)) {
             g_message("%s: nothing received for %" G_GINT64_FORMAT " ms: asking for an ICE restart",
                       s->site, dc_consent_silence_us(&s->consent, now_us) / 1000);
@@ -460,7 +478,6 @@ static void handle_offer(dc_session *s, JsonObject *msg)
         dc_offer_view_clear(&offer);
         return;
     }
-    bool ice_restart = false;
     if (s->transport && dc_transport_remote_ufrag(s->transport) &&
         strcmp(dc_transport_remote_ufrag(s->transport), offer.ice_ufrag) != 0) {
         /* An ICE restart keeps the offer's session (o= sess-id, RFC 3264)
@@ -473,7 +490,6 @@ static void handle_offer(dc_session *s, JsonObject *msg)
             if (dc_transport_restart_ice(s->transport, offer.ice_ufrag, offer.ice_pwd, &error)) {
                 g_message("%s: ICE restart%s (DTLS-SRTP kept)", s->site,
                           s->restart_pending ? "" : " the bridge asked for");
-                ice_restart = true;
             } else {
                 g_warning("%s: %s: new transport", s->site, error->message);
                 g_clear_error(&error);
@@ -530,8 +546,12 @@ static void handle_offer(dc_session *s, JsonObject *msg)
     for (guint i = 0; i < s->pending->len; i++)
         dc_transport_add_remote_candidate(s->transport, s->pending->pdata[i]);
     g_ptr_array_set_size(s->pending, 0);
-    if (ice_restart)
-        dc_transport_emit_local_candidates(s->transport);
+    /* An ICE restart's candidates, gathered afresh after the answer (the
+     * first ones were gathered by dc_transport_set_remote). */
+    if (!dc_transport_gather_candidates(s->transport, &error)) {
+        g_warning("%s: %s", s->site, error->message);
+        g_clear_error(&error);
+    }
     dc_answer_result_clear(&res);
     dc_offer_view_clear(&offer);
 }
@@ -625,10 +645,26 @@ static void on_link_message(void *user, const char *type, JsonObject *msg)
         return;
     if (strcmp(type, "welcome") == 0) {
         bool again = s->joined;
+        const char *sid = json_object_get_string_member_with_default(msg, "session", NULL);
+        bool resumed = s->resuming && sid && g_strcmp0(sid, s->session_id) == 0;
+        if (s->resuming && !resumed) {
+            /* The service dropped the session meanwhile: a new transport
+             * and offer come with the new one. */
+            g_message("%s: the service did not resume session %s", s->site, s->session_id);
+            transport_teardown(s);
+        }
+        s->resuming = false;
+        set_str(&s->session_id, sid);
         s->joined = true;
         apply_roster(s, json_object_has_member(msg, "roster")
                             ? json_object_get_array_member(msg, "roster")
                             : NULL);
+        if (resumed) {
+            g_message("%s: signaling session %s resumed; asking for an ICE restart", s->site, sid);
+            if (s->transport && dc_signal_link_send_ice_restart(s->link))
+                s->restart_pending = true;
+            return;
+        }
         g_message("%s: joined the meeting%s (site index %d)", s->site, again ? " again" : "",
                   s->site_index);
         ensure_sender(s);
@@ -673,7 +709,7 @@ static gboolean reconnect_cb(gpointer data)
 {
     dc_session *s = data;
     s->reconnect_id = 0;
-    link_start(s);
+    link_start(s, s->resuming);
     return G_SOURCE_REMOVE;
 }
 
@@ -684,7 +720,8 @@ static gboolean rejoin_cb(gpointer data)
     if (s->leaving)
         return G_SOURCE_REMOVE;
     transport_teardown(s);
-    link_start(s); /* a new join replaces our session at the service */
+    s->resuming = false;
+    link_start(s, false); /* a new join replaces our session at the service */
     return G_SOURCE_REMOVE;
 }
 
@@ -701,13 +738,22 @@ static void on_link_closed(void *user, const char *why)
         g_main_loop_quit(s->loop);
         return;
     }
+    if (s->resuming) {
+        /* Keep the transport: the consent watchdog bounds the tries. */
+        g_warning("%s: cannot resume the session yet (%s); trying again", s->site, why);
+        if (!s->reconnect_id)
+            s->reconnect_id = g_timeout_add(RECONNECT_MS, reconnect_cb, s);
+        return;
+    }
     g_warning("%s: lost the signaling connection (%s); reconnecting", s->site, why);
     transport_teardown(s);
     if (!s->reconnect_id)
         s->reconnect_id = g_timeout_add(RECONNECT_MS, reconnect_cb, s);
 }
 
-static void link_start(dc_session *s)
+/* A new signaling connection (the old one, if any, closed without a
+ * callback); resume: to resume session_id (docs/protocol.md, join). */
+static void link_start(dc_session *s, bool resume)
 {
     static const dc_signal_callbacks cb = {
         .on_open = on_link_open,
@@ -715,7 +761,12 @@ static void link_start(dc_session *s)
         .on_closed = on_link_closed,
     };
     g_clear_pointer(&s->link, dc_signal_link_free);
-    s->link = dc_signal_link_new(s->url, s->tls, &cb, s);
+    s->resuming = resume && s->session_id;
+    g_autofree char *url = s->resuming
+                               ? g_strdup_printf("%s%cresume=%s", s->url,
+                                                 strchr(s->url, '?') ? '&' : '?', s->session_id)
+                               : g_strdup(s->url);
+    s->link = dc_signal_link_new(url, s->tls, &cb, s);
 }
 
 static void link_tick(dc_session *s, int64_t now_us)
@@ -845,7 +896,7 @@ dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError
     s->watch = dc_deadline_new(NULL, on_watch, s);
     reschedule(s);
     s->status_id = g_timeout_add(1000, status_cb, s);
-    link_start(s);
+    link_start(s, false);
     return s;
 }
 
@@ -894,6 +945,7 @@ void dc_session_free(dc_session *s)
     if (s->loop)
         g_main_loop_unref(s->loop);
     g_free(s->bundle_mid);
+    g_free(s->session_id);
     g_free(s->meeting_state);
     g_free(s->floor);
     g_ptr_array_unref(s->chair_events);

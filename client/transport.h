@@ -2,9 +2,9 @@
  * bridge. A libnice agent (controlled: the bridge offers and controls; RFC 5245,
  * trickle, UPnP off; 127.0.0.1 as the only local address for a loopback
  * meeting, since libnice skips loopback otherwise), one stream with one
- * component; RFC 7983 demultiplexing (core/demux); a DTLS client (core/dtls,
- * a=setup:active) checked against the bridge's fingerprint, its timer driven
- * by dc_dtls_next_timeout(); SRTP (core/srtp) once DTLS is done.
+ * component (two for the moment an ICE restart's checks run); RFC 7983 demultiplexing (core/demux);
+ * a DTLS client (core/dtls, a=setup:active) checked against the bridge's fingerprint, its timer
+ * driven by dc_dtls_next_timeout(); SRTP (core/srtp) once DTLS is done.
  *
  * This is an I/O shell: it runs on the GMainContext it is given. Decrypted
  * packets and events go out through callbacks; the buffers passed are the
@@ -74,15 +74,29 @@ const char *dc_transport_remote_ufrag(const dc_transport *t);
 const char *dc_transport_remote_fingerprint(const dc_transport *t);
 
 /* ICE restart (RFC 8445 section 9), for an offer with new ICE credentials
- * and the same fingerprint: new local credentials (read them again with
- * dc_transport_ufrag/pwd), the bridge's new ones set, remote candidates
- * forgotten; DTLS and SRTP are kept, media stays on the old pair until a new
- * one is selected. Then call dc_transport_emit_local_candidates(). Returns
- * false with error set when libnice refuses. */
+ * and the same fingerprint: a new ICE generation (a new libnice stream) with
+ * new local credentials (read them again with dc_transport_ufrag/pwd) and
+ * the bridge's new ones; its candidates are gathered afresh, from the
+ * addresses the host has now, by dc_transport_gather_candidates(), so a site
+ * whose address changed recovers. Remote candidates given from now on are
+ * the new generation's. DTLS and SRTP are kept; media stays on the old pair
+ * until the new stream connects, then the old stream is removed. A restart
+ * while another one's checks run replaces it. Returns false with error set
+ * when libnice refuses. */
 bool dc_transport_restart_ice(dc_transport *t, const char *ufrag, const char *pwd, GError **error);
 
-/* Gives every local candidate to cb->on_candidate again, then "". */
-void dc_transport_emit_local_candidates(dc_transport *t);
+/* Starts gathering the newest generation's local candidates, unless it has
+ * started (dc_transport_set_remote starts the first generation's): each one
+ * goes to cb->on_candidate once, as libnice finds it, then "". Returns false
+ * with error set when libnice cannot gather. */
+bool dc_transport_gather_candidates(dc_transport *t, GError **error);
+
+/* True when the host no longer has the local address media used (the
+ * selected pair's, else those of the host candidates): the site's address
+ * changed, and every socket bound to the old one is dead, the signaling
+ * connection's too. The first of those addresses goes to addr when it has
+ * room for NICE_ADDRESS_STRING_LEN (46) characters. */
+bool dc_transport_local_address_gone(dc_transport *t, char *addr, size_t addr_len);
 
 /* A trickled remote candidate ("candidate:..." or "a=candidate:...");
  * "" means the bridge has no more. Bad ones are ignored. */

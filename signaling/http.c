@@ -248,6 +248,28 @@ static void api_handler(SoupServer *server, SoupServerMessage *msg, const char *
     respond_text(msg, SOUP_STATUS_OK, "application/json", dc_service_roster_api_json(http->svc));
 }
 
+/* The session id of /ws?resume=ID (newly allocated), or NULL when there is
+ * none or it cannot be one of ours (hex, at most 64 characters). */
+static char *resume_param(SoupServerMessage *msg)
+{
+    const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
+    if (!query) {
+        return NULL;
+    }
+    g_autoptr(GHashTable) params = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL);
+    const char *id = params ? g_hash_table_lookup(params, "resume") : NULL;
+    size_t len = id ? strlen(id) : 0;
+    if (len == 0 || len > 64) {
+        return NULL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!g_ascii_isxdigit(id[i])) {
+            return NULL;
+        }
+    }
+    return g_strdup(id);
+}
+
 static void ws_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
                        SoupWebsocketConnection *conn, gpointer data)
 {
@@ -255,7 +277,8 @@ static void ws_handler(SoupServer *server, SoupServerMessage *msg, const char *p
     GSocketAddress *addr = soup_server_message_get_remote_address(msg);
     g_autofree char *peer =
         addr ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(addr)) : g_strdup("?");
-    dc_service_accept(http->svc, conn, peer);
+    g_autofree char *resume = resume_param(msg);
+    dc_service_accept(http->svc, conn, peer, resume);
 }
 
 dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)

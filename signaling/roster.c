@@ -77,12 +77,15 @@ dc_join_result dc_roster_join(dc_roster *roster, const char *site, const char *c
     if (!s->session && dc_roster_present(roster) >= roster->cfg->max_sites) {
         return DC_JOIN_MEETING_FULL;
     }
+    bool resumed = s->session && strcmp(s->session, session) == 0;
     if (replaced) {
         *replaced = g_steal_pointer(&s->session);
     }
     g_free(s->session);
     s->session = g_strdup(session);
-    s->state = DC_SITE_CONNECTING;
+    if (!resumed) {
+        s->state = DC_SITE_CONNECTING;
+    }
     return DC_JOIN_OK;
 }
 

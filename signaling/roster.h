@@ -48,7 +48,9 @@ void dc_roster_set_credential_check(dc_roster *roster, dc_roster_credential_fn f
  * this order: unknown site, credential, role, meeting full (a site already
  * present never counts against max_sites). On DC_JOIN_OK, *replaced (when
  * not NULL) receives the site's previous session (caller frees) or NULL; the
- * state becomes DC_SITE_CONNECTING. Any other result changes nothing. */
+ * state becomes DC_SITE_CONNECTING, unless @session is the site's current
+ * session (a session resumed on a new connection keeps its media state).
+ * Any other result changes nothing. */
 dc_join_result dc_roster_join(dc_roster *roster, const char *site, const char *credential,
                               const char *role, const char *session, char **replaced);
 

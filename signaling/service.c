@@ -25,6 +25,10 @@
 /* How often the bridge is asked for statistics (docs/control.md, "stats"). */
 #define STATS_POLL_MS 1000
 
+/* At most this many messages kept per site for a resumed connection (an
+ * offer and the bridge's candidates after it). */
+#define UNANSWERED_MAX 64
+
 struct dc_service {
     const dc_config *cfg;
     dc_roster *roster;
@@ -35,6 +39,7 @@ struct dc_service {
     GPtrArray *sessions;    /* every open connection, owned (dc_session_free) */
     GHashTable *by_site;    /* site id → joined dc_session (borrowed) */
     GHashTable *bridge_has; /* site id → session id the bridge was given */
+    GHashTable *unanswered; /* site id → GPtrArray of JSON texts: see keep_unanswered */
 
     dc_host *host;       /* the chair's control and the meeting record */
     dc_stats *stats;     /* the bridge's latest statistics and their history */
@@ -59,6 +64,7 @@ static void bridge_add(dc_service *svc, const char *site, const char *session)
 {
     g_autofree char *json =
         dc_protocol_endpoint_json("endpoint.add", svc->cfg->meeting_id, site, session);
+    g_hash_table_remove(svc->unanswered, site);
     if (dc_bridge_link_send(svc->link, json)) {
         g_hash_table_replace(svc->bridge_has, g_strdup(site), g_strdup(session));
         dc_host_bridge_added(svc->host, site);
@@ -75,6 +81,7 @@ static void bridge_remove(dc_service *svc, const char *site)
         dc_protocol_endpoint_json("endpoint.remove", svc->cfg->meeting_id, site, session);
     dc_bridge_link_send(svc->link, json);
     g_hash_table_remove(svc->bridge_has, site);
+    g_hash_table_remove(svc->unanswered, site);
 }
 
 /* Adds every present site. Called once per hello: the bridge holds no
@@ -117,6 +124,33 @@ static dc_session *current(dc_service *svc, const char *site, const char *sessio
     return s && (!session || g_strcmp0(dc_session_id(s), session) == 0) ? s : NULL;
 }
 
+/* The last offer relayed to @site and the bridge's candidates after it,
+ * kept until the site answers: a connection that died (with the site's
+ * address) may have lost them, and a resumed one gets them again. */
+static void keep_unanswered(dc_service *svc, const char *site, const char *json, bool offer)
+{
+    GPtrArray *msgs = g_hash_table_lookup(svc->unanswered, site);
+    if (offer) {
+        msgs = g_ptr_array_new_with_free_func(g_free);
+        g_hash_table_replace(svc->unanswered, g_strdup(site), msgs);
+    }
+    if (msgs && msgs->len < UNANSWERED_MAX) {
+        g_ptr_array_add(msgs, g_strdup(json));
+    }
+}
+
+static void send_unanswered(dc_service *svc, dc_session *s, const char *site)
+{
+    GPtrArray *msgs = g_hash_table_lookup(svc->unanswered, site);
+    if (!msgs || msgs->len == 0) {
+        return;
+    }
+    g_message("site=%s: the offer it has not answered sent again (%u messages)", site, msgs->len);
+    for (guint i = 0; i < msgs->len; i++) {
+        dc_session_send(s, msgs->pdata[i]);
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Site messages                                                            */
 
@@ -140,7 +174,12 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
         dc_session_send_error(s, refused, NULL, why_not);
         return;
     }
-    g_autofree char *sid = random_id();
+    /* A connection that asks to resume the site's current session (the old
+     * one died, e.g. with the site's address) keeps it: same session id,
+     * same bridge endpoint, no new offer; the site restarts ICE itself. */
+    const char *current_sid = dc_roster_session(svc->roster, m->site);
+    bool resume = dc_session_resume(s) && g_strcmp0(dc_session_resume(s), current_sid) == 0;
+    g_autofree char *sid = resume ? g_strdup(current_sid) : random_id();
     g_autofree char *replaced = NULL;
     dc_join_result r = dc_roster_join(svc->roster, m->site, m->credential, m->role, sid, &replaced);
     if (r != DC_JOIN_OK) {
@@ -158,12 +197,21 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
     const dc_config_site *site = dc_config_find_site(svc->cfg, m->site);
     if (replaced) {
         dc_session *old = g_hash_table_lookup(svc->by_site, site->id);
-        g_message("site=%s session=%s replaces session=%s (reconnect)", site->id, sid, replaced);
+        if (resume) {
+            g_message("site=%s session=%s resumed from %s", site->id, sid, dc_session_peer(s));
+        } else {
+            g_message("site=%s session=%s replaces session=%s (reconnect)", site->id, sid,
+                      replaced);
+        }
         if (old) {
-            g_autofree char *json = dc_protocol_simple_json("replaced");
-            dc_session_send(old, json);
+            if (!resume) {
+                g_autofree char *json = dc_protocol_simple_json("replaced");
+                dc_session_send(old, json);
+            }
             dc_session_set_joined(old, NULL, NULL);
-            dc_session_close(old, CLOSE_REPLACED, "replaced by a new connection");
+            dc_session_close(old, CLOSE_REPLACED,
+                             resume ? "resumed on a new connection"
+                                    : "replaced by a new connection");
         }
     } else {
         g_message("site=%s session=%s joined from %s", site->id, sid, dc_session_peer(s));
@@ -176,6 +224,11 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
     dc_session_send(s, welcome);
     dc_host_joined(svc->host, site->id);
     broadcast_roster(svc);
+    if (resume && g_strcmp0(g_hash_table_lookup(svc->bridge_has, site->id), sid) == 0 &&
+        dc_bridge_link_is_ready(svc->link)) {
+        send_unanswered(svc, s, site->id);
+        return; /* the bridge keeps the endpoint */
+    }
     if (!dc_host_has_media(svc->host, site->id)) {
         bridge_remove(svc, site->id); /* waits in the lobby */
     } else if (dc_bridge_link_is_ready(svc->link)) {
@@ -231,6 +284,7 @@ static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
     g_autofree char *json = NULL;
     switch (m->type) {
     case DC_CLIENT_ANSWER:
+        g_hash_table_remove(svc->unanswered, site);
         json = dc_protocol_answer_json(svc->cfg->meeting_id, site, dc_session_id(s), m->sdp);
         break;
     case DC_CLIENT_CANDIDATE:
@@ -352,6 +406,7 @@ static void on_bridge_down(void *user)
 {
     dc_service *svc = user;
     g_hash_table_remove_all(svc->bridge_has);
+    g_hash_table_remove_all(svc->unanswered);
     dc_stats_forget(svc->stats);
     g_autofree char *json = dc_protocol_simple_json("bridge-restarting");
     broadcast(svc, json);
@@ -417,9 +472,11 @@ static void on_bridge_message(void *user, const dc_bridge_msg *m)
     switch (m->type) {
     case DC_BRIDGE_OFFER:
         json = dc_protocol_offer_json(m);
+        keep_unanswered(svc, m->endpoint, json, true);
         break;
     case DC_BRIDGE_CANDIDATE:
         json = dc_protocol_candidate_json(&m->cand);
+        keep_unanswered(svc, m->endpoint, json, false);
         break;
     case DC_BRIDGE_STATE:
         if (strcmp(m->state_name, "lost") == 0) {
@@ -466,8 +523,7 @@ static gboolean join_sweep_cb(gpointer data)
     }
     /* Closed after the walk: closing may remove a session from the array. */
     for (guint i = 0; i < late->len; i++) {
-        g_message("closing %s: no join within %d s", dc_session_peer(late->pdata[i]),
-                  JOIN_SWEEP_S);
+        g_message("closing %s: no join within %d s", dc_session_peer(late->pdata[i]), JOIN_SWEEP_S);
         dc_session_close(late->pdata[i], CLOSE_TOO_MANY, "no join");
     }
     return G_SOURCE_CONTINUE;
@@ -482,6 +538,8 @@ dc_service *dc_service_new(const dc_config *cfg)
     svc->sessions = g_ptr_array_new_with_free_func((GDestroyNotify)dc_session_free);
     svc->by_site = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     svc->bridge_has = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    svc->unanswered =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     svc->stats = dc_stats_new(cfg);
     svc->ever_joined = g_hash_table_new(g_direct_hash, g_direct_equal);
     svc->unjoined = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -505,9 +563,11 @@ void dc_service_start(dc_service *svc)
     }
 }
 
-void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer)
+void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer,
+                       const char *resume)
 {
     dc_session *s = dc_session_new(conn, peer, &session_cb, svc);
+    dc_session_set_resume(s, resume);
     g_ptr_array_add(svc->sessions, s);
     /* Unjoined connections cost memory too: cap them well above what the
      * meeting can use (every site reconnecting a few times at once). */
@@ -573,6 +633,7 @@ void dc_service_free(dc_service *svc)
     g_hash_table_destroy(svc->ever_joined);
     g_hash_table_destroy(svc->unjoined);
     g_hash_table_destroy(svc->bridge_has);
+    g_hash_table_destroy(svc->unanswered);
     dc_roster_free(svc->roster);
     g_free(svc->instance_id);
     g_free(svc->bridge_id);

@@ -24,8 +24,11 @@ void dc_service_free(dc_service *svc);
 void dc_service_start(dc_service *svc);
 
 /* Adopts a new WebSocket connection from /ws (takes a reference). @peer is
- * "ADDRESS:PORT" for logs. */
-void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer);
+ * "ADDRESS:PORT" for logs; @resume the session id of its ?resume= query
+ * (copied; NULL when none): its join resumes that session when it is the
+ * site's current one (docs/protocol.md, "Resuming a session"). */
+void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer,
+                       const char *resume);
 
 /* Starts closing every site connection (1001 going away); returns the number
  * still open. Call again (after iterating the main context) until 0. */

@@ -15,6 +15,7 @@ struct dc_session {
     char *site;
     char *id;
     char *peer;
+    char *resume;
 };
 
 static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer data)
@@ -74,6 +75,7 @@ void dc_session_free(dc_session *session)
     g_free(session->site);
     g_free(session->id);
     g_free(session->peer);
+    g_free(session->resume);
     g_free(session);
 }
 
@@ -124,4 +126,15 @@ void dc_session_set_joined(dc_session *session, const char *site, const char *se
 const char *dc_session_peer(const dc_session *session)
 {
     return session->peer;
+}
+
+void dc_session_set_resume(dc_session *session, const char *session_id)
+{
+    g_free(session->resume);
+    session->resume = g_strdup(session_id);
+}
+
+const char *dc_session_resume(const dc_session *session)
+{
+    return session->resume;
 }

@@ -39,3 +39,6 @@ const char *dc_session_id(const dc_session *session);
 void dc_session_set_joined(dc_session *session, const char *site, const char *session_id);
 /* "ADDRESS:PORT" of the peer, for logs. */
 const char *dc_session_peer(const dc_session *session);
+/* The session id the connection asked to resume (/ws?resume=ID), or NULL. */
+void dc_session_set_resume(dc_session *session, const char *session_id);
+const char *dc_session_resume(const dc_session *session);

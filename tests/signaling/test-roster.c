@@ -167,6 +167,29 @@ static void test_states(fixture *f, gconstpointer data)
     g_assert_cmpint(state_of(f, "duc-tho"), ==, DC_SITE_ABSENT);
 }
 
+/* A join with the site's current session (a session resumed on a new
+ * connection) keeps its media state; a wrong credential still refuses. */
+static void test_resume_keeps_state(fixture *f, gconstpointer data)
+{
+    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s1", NULL), ==,
+                    DC_JOIN_OK);
+    g_assert_true(dc_roster_set_state(f->roster, "can-loc", "s1", DC_SITE_CONNECTED));
+    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", "wrong-credential", NULL, "s1", NULL), ==,
+                    DC_JOIN_BAD_CREDENTIAL);
+    char *old = NULL;
+    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s1", &old), ==,
+                    DC_JOIN_OK);
+    g_assert_cmpstr(old, ==, "s1");
+    g_free(old);
+    g_assert_cmpstr(dc_roster_session(f->roster, "can-loc"), ==, "s1");
+    g_assert_cmpint(state_of(f, "can-loc"), ==, DC_SITE_CONNECTED);
+    /* A new session starts over. */
+    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s2", NULL), ==,
+                    DC_JOIN_OK);
+    g_assert_cmpint(state_of(f, "can-loc"), ==, DC_SITE_CONNECTING);
+    g_assert_cmpuint(dc_roster_present(f->roster), ==, 1);
+}
+
 static void test_meeting_full(void)
 {
     fixture f;
@@ -220,6 +243,7 @@ int main(int argc, char **argv)
     ADD("/roster/reconnect-replaces", test_reconnect_replaces);
     ADD("/roster/leave", test_leave);
     ADD("/roster/states", test_states);
+    ADD("/roster/resume-keeps-state", test_resume_keeps_state);
     ADD("/roster/constant-time-compare-used", test_constant_time_compare_used);
     g_test_add_func("/roster/meeting-full", test_meeting_full);
     return g_test_run();

@@ -453,14 +453,19 @@ static void teardown(fixture *f, gconstpointer data)
 /* ------------------------------------------------------------------------ */
 /* Helpers over the fixture                                                 */
 
-static site *site_open(fixture *f)
+static site *site_open_url(fixture *f, const char *url)
 {
     site *s = g_new0(site, 1);
     s->in.tag = "type";
-    s->conn = ws_connect(f->http, f->ws_url);
+    s->conn = ws_connect(f->http, url);
     g_signal_connect(s->conn, "message", G_CALLBACK(site_on_message), s);
     g_signal_connect(s->conn, "closed", G_CALLBACK(site_on_closed), s);
     return s;
+}
+
+static site *site_open(fixture *f)
+{
+    return site_open_url(f, f->ws_url);
 }
 
 /* Opens a connection, joins and returns it; *session gets the session id. */
@@ -786,6 +791,87 @@ static void test_reconnect_replaces(fixture *f, gconstpointer data)
     g_assert_cmpstr(str_of(o, "sdp"), ==, "v=0 fresh");
     run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&second->in, "offer"), ==, 0);
+}
+
+/* A connection opened with ?resume=SESSION by a site whose old connection
+ * died keeps the session: same id, the bridge's endpoint kept (no
+ * endpoint.remove/add), the media state kept, the old connection closed
+ * (4001, no "replaced" sent), and the offer not yet answered sent again. */
+static void test_resume(fixture *f, gconstpointer data)
+{
+    g_autofree char *sid_chair = NULL, *sid = NULL;
+    g_autoptr(site) chair = site_join(f, "tinh", CRED_TINH, &sid_chair);
+    g_autoptr(site) first = site_join(f, "can-loc", CRED_CAN_LOC, &sid);
+    expect_endpoint_op(f, "endpoint.add", "tinh", sid_chair);
+    expect_endpoint_op(f, "endpoint.add", "can-loc", sid);
+    g_autofree char *st = g_strdup_printf(
+        "{\"op\":\"endpoint.state\",\"meeting\":\"hatinh-test\",\"endpoint\":\"can-loc\","
+        "\"session\":\"%s\",\"state\":\"connected\"}",
+        sid);
+    bridge_send(f, st);
+    g_autofree char *offer = g_strdup_printf(
+        "{\"op\":\"offer\",\"meeting\":\"hatinh-test\",\"endpoint\":\"can-loc\",\"session\":"
+        "\"%s\",\"sdp\":\"v=0 unanswered\",\"streams\":[]}",
+        sid);
+    bridge_send(f, offer);
+    g_autofree char *cand = g_strdup_printf(
+        "{\"op\":\"candidate\",\"meeting\":\"hatinh-test\",\"endpoint\":\"can-loc\","
+        "\"session\":\"%s\",\"candidate\":\"candidate:9 1 udp 1 127.0.0.1 40000 typ host\","
+        "\"sdpMid\":\"0\",\"sdpMLineIndex\":0}",
+        sid);
+    bridge_send(f, cand);
+    g_autoptr(JsonObject) o1 = site_take(first, "offer");
+    g_autoptr(JsonObject) c1 = site_take(first, "candidate");
+
+    /* A wrong credential does not resume anything. */
+    g_autofree char *url = g_strdup_printf("%s?resume=%s", f->ws_url, sid);
+    g_autoptr(site) thief = site_open_url(f, url);
+    g_autofree char *bad = g_strdup("{\"type\":\"join\",\"site\":\"can-loc\","
+                                    "\"credential\":\"wrong-credential\"}");
+    site_send(thief, bad);
+    g_autoptr(JsonObject) e = site_take(thief, "error");
+    g_assert_cmpstr(str_of(e, "code"), ==, "bad-credential");
+    g_assert_false(first->closed);
+
+    /* The site resumes from a new connection (the old one still open). */
+    g_autoptr(site) second = site_open_url(f, url);
+    site_send(second,
+              "{\"type\":\"join\",\"site\":\"can-loc\",\"credential\":\"" CRED_CAN_LOC "\"}");
+    g_autoptr(JsonObject) w = site_take(second, "welcome");
+    g_assert_cmpstr(str_of(w, "session"), ==, sid);
+    assert_present(w, "can-loc", TRUE, "connected");
+    g_assert_true(wait_for(site_closed, first, WAIT_MS));
+    g_assert_cmpuint(first->close_code, ==, 4001);
+    g_assert_cmpuint(inbox_count(&first->in, "replaced"), ==, 0);
+    g_autoptr(JsonObject) o2 = site_take(second, "offer");
+    g_assert_cmpstr(str_of(o2, "sdp"), ==, "v=0 unanswered");
+    g_autoptr(JsonObject) c2 = site_take(second, "candidate");
+    g_assert_cmpstr(str_of(c2, "candidate"), ==, "candidate:9 1 udp 1 127.0.0.1 40000 typ host");
+    run_for(QUIET_MS);
+    g_assert_cmpuint(inbox_count(&f->bridge_in, "endpoint.remove"), ==, 0);
+    g_assert_cmpuint(inbox_count(&f->bridge_in, "endpoint.add"), ==, 0);
+
+    /* Messages go on in the same session; an answered offer is not kept. */
+    site_send(second, "{\"type\":\"ice-restart\"}");
+    g_autoptr(JsonObject) ir = bridge_take(f, "ice-restart");
+    g_assert_cmpstr(str_of(ir, "session"), ==, sid);
+    site_send(second, "{\"type\":\"answer\",\"sdp\":\"v=0\\r\\nanswer\\r\\n\"}");
+    g_autoptr(JsonObject) a = bridge_take(f, "answer");
+    g_assert_cmpstr(str_of(a, "session"), ==, sid);
+
+    /* A stale session id is an ordinary join: a new session. */
+    g_autoptr(site) third = site_open_url(f, url);
+    site_free(g_steal_pointer(&second));
+    g_autoptr(JsonObject) rm = bridge_take(f, "endpoint.remove");
+    g_assert_cmpstr(str_of(rm, "session"), ==, sid);
+    site_send(third,
+              "{\"type\":\"join\",\"site\":\"can-loc\",\"credential\":\"" CRED_CAN_LOC "\"}");
+    g_autoptr(JsonObject) w3 = site_take(third, "welcome");
+    g_assert_cmpstr(str_of(w3, "session"), !=, sid);
+    g_autoptr(JsonObject) add = bridge_take(f, "endpoint.add");
+    g_assert_cmpstr(str_of(add, "session"), ==, str_of(w3, "session"));
+    run_for(QUIET_MS);
+    g_assert_cmpuint(inbox_count(&third->in, "offer"), ==, 0);
 }
 
 static void test_leave_and_disconnect(fixture *f, gconstpointer data)
@@ -1246,6 +1332,7 @@ int main(int argc, char **argv)
     ADD("/signal/offer-relay", test_offer_relay);
     ADD("/signal/answer-candidate-relay", test_answer_candidate_relay);
     ADD("/signal/reconnect-replaces", test_reconnect_replaces);
+    ADD("/signal/resume", test_resume);
     ADD("/signal/leave-and-disconnect", test_leave_and_disconnect);
     ADD("/signal/bridge-restart", test_bridge_restart);
     ADD("/signal/http", test_http);

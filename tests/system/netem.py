@@ -10,6 +10,9 @@ by a veth pair. A site's link can be impaired inside its namespace:
          fed by "-j NFQUEUE" on the same chains, one queue per direction;
   rate   tbf on both ends of the veth.
 
+A site can also move to another address of the LAN (change_addr), as a
+renumbered host does.
+
 Everything is named after the test's pid, so parallel runs do not collide,
 and removed by close(), which is registered with atexit and safe to call
 twice. Deleting a namespace removes its veth pair and its iptables rules;
@@ -41,7 +44,7 @@ class Site:
     """One site's namespace, veth pair and address."""
 
     def __init__(self, lan, index, name):
-        self.lan, self.name = lan, name
+        self.lan, self.name, self.index = lan, name, index
         self.netns = f"dc{lan.tag}-{index}"
         self.host_if = f"dcv{lan.tag}-{index}"  # root side, on the bridge
         self.addr = f"{lan.prefix}.{10 + index}"
@@ -75,6 +78,26 @@ class Site:
                 cmd = ["tc", "qdisc", "replace", "dev", dev, "root", "tbf", "rate", f"{rate_kbit}kbit",
                        "burst", "32kbit", "latency", "100ms"]
                 run(*(["ip", "netns", "exec", ns] + cmd if ns else cmd))
+
+    def change_addr(self, new_addr=None):
+        """Moves the site to another address of the LAN's /24 (default
+        .110 + index), as a renumbered host does: the new address is added,
+        then the old one deleted. Returns (old, new).
+
+        promote_secondaries first: without it the kernel deletes the
+        subnet's secondary addresses (the new one) with its primary."""
+        new_addr = new_addr or f"{self.lan.prefix}.{110 + self.index}"
+        run(*self.prefix(), "sysctl", "-q", "-w", "net.ipv4.conf.eth0.promote_secondaries=1")
+        old = self.addr
+        run(*self.prefix(), "ip", "addr", "add", f"{new_addr}/24", "dev", "eth0")
+        run(*self.prefix(), "ip", "addr", "del", f"{old}/24", "dev", "eth0")
+        self.addr = new_addr
+        return old, new_addr
+
+    def addresses(self):
+        """The IPv4 addresses of the namespace's eth0."""
+        out = run(*self.prefix(), "ip", "-4", "-o", "addr", "show", "dev", "eth0", check=False).stdout
+        return [f.split("/")[0] for line in out.splitlines() for f in line.split()[3:4]]
 
     def rules(self):
         return run(*self.prefix(), "iptables", "-w", "-S", check=False).stdout + \

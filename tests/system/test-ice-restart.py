@@ -24,61 +24,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import netem  # noqa: E402
+from lan_meeting import NsClient, lan_config, recovered_at, sees, wait_listening  # noqa: E402
 
 SITES = ["tinh", "can-loc", "duc-tho"]
 CUT = "can-loc"
 CUT_S = 5.0
 RECOVER_S = 3.0
-
-
-def lan_config(source, wd, addr):
-    """The private config with the servers on the test LAN's address."""
-    path, port = harness.private_config(source, wd)
-    text = open(path, encoding="utf-8").read()
-    for pat, rep in ((r"^address = .*$", f"address = {addr}"),
-                     (r"^local_addresses = .*$", f"local_addresses = {addr}")):
-        text, n = re.subn(pat, rep, text, count=1, flags=re.M)
-        assert n == 1, pat
-    open(path, "w", encoding="utf-8").write(text)
-    return path, port
-
-
-class NsClient(harness.Client):
-    """A diemcau-client in a site's namespace, signaling over the test LAN
-    (wss://, the certificate pinned with --pin in extra)."""
-
-    def __init__(self, build, addr, sig_port, site, credential, workdir, duration, prefix, extra=()):
-        import subprocess
-        import threading
-        self.site = site
-        self.report_path = os.path.join(workdir, f"report-{site}.json")
-        self.err_path = os.path.join(workdir, f"client-{site}.log")
-        args = [*prefix, os.path.join(build, "client", "diemcau-client"),
-                "--signal", f"wss://{addr}:{sig_port}/ws", "--site", site, "--credential", credential,
-                "--duration", str(duration), "--status", "--report", self.report_path, *extra]
-        self.started = time.time()
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.err_path, "w"), text=True)
-        self.status = []
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-
-def sees(c, site):
-    """True when c's last STATUS line shows site's video."""
-    if not c.status:
-        return False
-    r = c.status[-1][1].get("remote", {}).get(site)
-    return bool(r) and r.get("fps", 0) > 0
-
-
-def recovered_at(c, site, t_cut):
-    """Wall time (s) of the first frame of site that c decoded after a gap
-    begun by the cut, or None."""
-    for _, s in c.status:
-        ms = (s.get("remote", {}).get(site) or {}).get("first_frame_after_gap_ms")
-        if ms is not None and ms / 1000.0 > t_cut + 1.0:
-            return ms / 1000.0
-    return None
 
 
 def main():
@@ -104,15 +55,7 @@ def main():
         config, port = lan_config(a.source, wd, lan.addr)
         servers = harness.Servers(a.build, config, port, wd)
         servers.start()
-        up = False
-        for _ in range(150):
-            try:
-                import socket
-                with socket.create_connection((lan.addr, port), 0.5):
-                    up = True
-                    break
-            except OSError:
-                time.sleep(0.1)
+        up = wait_listening(lan.addr, port)
         if not tap.ok(up, f"diemcau-signal and diemcau-bridge start on {lan.addr}",
                       servers.log("signal")[-2000:] + servers.log("bridge")[-2000:]):
             return tap.done()
@@ -128,7 +71,7 @@ def main():
         run_for = 90  # ended by SIGTERM after the checks (slow sanitizer builds need the room)
         for sid in SITES:
             clients[sid] = NsClient(a.build, lan.addr, port, sid, creds[sid], wd, run_for,
-                                    ns[sid].prefix(), media)
+                                    ns[sid].prefix(), media, scheme="wss")
 
         # Everyone sees everyone (bounded: 40 s, for sanitizer builds).
         end = time.time() + 40
