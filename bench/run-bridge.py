@@ -211,7 +211,8 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packe
         perf = []
         def start_perf(pid):
             out = os.path.join(workdir, "perf.data")
-            perf.append(subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", out, "-p", str(pid),
+            cg = ["--call-graph", "dwarf,16384", "-F", "1999"] if args.perf_dwarf else ["-F", "999", "-g"]
+            perf.append(subprocess.Popen(["perf", "record"] + cg + ["-o", out, "-p", str(pid),
                                           "--", "sleep", str(duration)],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         rc, rep, cpu, rss, wk = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog,
@@ -278,7 +279,12 @@ def main():
                     help="meeting counts of the scale curve (stops at the first loss)")
     ap.add_argument("--no-scale", action="store_true")
     ap.add_argument("--perf", action="store_true",
-                    help="profile the bridge (perf record -g) during one 14-site meeting, into --keep")
+                    help="profile the bridge (perf record -g) during --perf-meetings 14-site "
+                         "meetings, into --keep")
+    ap.add_argument("--perf-meetings", type=int, default=1)
+    ap.add_argument("--perf-dwarf", action="store_true",
+                    help="perf record --call-graph dwarf (callers through libraries without "
+                         "frame pointers; large files)")
     ap.add_argument("--janus", action="store_true", help="also Janus VideoRoom (needs root, janus)")
     ap.add_argument("--smoke", action="store_true", help="CI: 1 meeting of 4 sites, no loss")
     ap.add_argument("--only-janus", action="store_true", help="skip the floor and the scale curve")
@@ -312,7 +318,8 @@ def main():
 
         if args.perf:
             args.smoke = False
-            r = diemcau_run(args, workdir, 1, 14, args.duration, per_packet=args.per_packet)
+            r = diemcau_run(args, workdir, args.perf_meetings, 14, args.duration,
+                            per_packet=args.per_packet)
             print(fmt(r))
             print(f"perf data: {os.path.join(workdir, 'perf.data')}")
             return 0
@@ -336,6 +343,8 @@ def main():
                 line = fmt(r)
                 if base and "us_per_packet" in r:
                     line += f", {r['us_per_packet'] / base:.2f}x the floor"
+                    if fl.get("gcm"):
+                        line += f" ({r['us_per_packet'] / fl['gcm']:.2f}x the GCM floor)"
                 print(line, flush=True)
             if n >= 10 and (r.get("lost", 1) > 0 or r.get("sites_connected") != r.get("sites")):
                 print("loss or missing sites: the scale curve stops here", flush=True)
