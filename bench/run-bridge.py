@@ -215,18 +215,46 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packe
             perf.append(subprocess.Popen(["perf", "record"] + cg + ["-o", out, "-p", str(pid),
                                           "--", "sleep", str(duration)],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        rc, rep, cpu, rss, wk = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog,
-                                         start_perf if args.perf else None)
+        stat_out = os.path.join(workdir, f"syscalls-{meetings}.csv")
+        def start_stat(pid):
+            # Load-independent: system calls (tracepoints) of the bridge in the window.
+            ev = ",".join(["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{c}" for c in SYSCALLS])
+            perf.append(subprocess.Popen(["perf", "stat", "-x", ",", "-e", ev, "-o", stat_out,
+                                          "-p", str(pid), "--", "sleep", str(duration)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        hook = start_perf if args.perf else (start_stat if args.syscalls else None)
+        rc, rep, cpu, rss, wk = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog, hook)
         for p in perf:
             p.wait(30)
         r = summarize("diemcau-per-packet" if per_packet else "diemcau", meetings, rc, rep, cpu, rss)
         if wk is not None and r.get("forwarded"):
             r["wakeups_per_1000_fwd"] = 1000.0 * wk / r["forwarded"]
+        if args.syscalls and not args.perf and r.get("forwarded_per_s"):
+            r["syscalls_per_fwd"] = read_syscalls(stat_out, r["forwarded_per_s"] * duration)
         return r
     finally:
         for s in sigs:
             stop(s)
         stop(bridge)
+
+
+SYSCALLS = ["sendmsg", "sendmmsg", "recvmsg", "poll", "write"]
+
+
+def read_syscalls(path, forwarded):
+    """System calls per forwarded packet from a perf stat -x, file (the
+    forwarded count estimated from the load's rate over the same seconds)."""
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split(",")
+                if len(parts) > 2 and parts[0].isdigit():
+                    name = parts[2].split(":")[-1].replace("sys_enter_", "")
+                    out["all" if name == "sys_enter" else name] = int(parts[0]) / forwarded
+    except OSError:
+        pass
+    return out
 
 
 def summarize(server, meetings, rc, rep, cpu, rss):
@@ -267,7 +295,9 @@ def fmt(r):
             f"{100 * r['cpu_share']:5.1f}% CPU, lost {r['lost']} ({100 * r['loss_ratio']:.3f}%), "
             f"p50 {r['p50_us']:.0f} us p99 {r['p99_us']:.0f} us, RSS {r['rss_mib']:.1f} MiB"
             + (f", generator {100 * r['load_cpu_share']:.0f}% CPU" if r.get("load_cpu_share") is not None else "")
-            + (f", {r['wakeups_per_1000_fwd']:.0f} wake-ups/1000 pkt" if "wakeups_per_1000_fwd" in r else ""))
+            + (f", {r['wakeups_per_1000_fwd']:.0f} wake-ups/1000 pkt" if "wakeups_per_1000_fwd" in r else "")
+            + ("".join(f", {k} {v:.3f}/pkt" for k, v in r["syscalls_per_fwd"].items())
+               if r.get("syscalls_per_fwd") else ""))
 
 
 def main():
@@ -293,6 +323,11 @@ def main():
     ap.add_argument("--compare-send", action="store_true",
                     help="every diemcau run twice, back to back: with the send queue and with "
                          "--no-batch-send (one nice_agent_send per packet)")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="count the bridge's system calls per forwarded packet (perf stat "
+                         "tracepoints; independent of the machine's load)")
+    ap.add_argument("--counts", help="exactly these meeting counts (no scale curve, no stop), "
+                    "e.g. 5,5,5 with --compare-send for repeated A/B pairs")
     ap.add_argument("--per-packet", action="store_true",
                     help="the bridge runs with --no-batch-send (also for --perf)")
     ap.add_argument("--nice", type=int, default=0,
@@ -331,7 +366,9 @@ def main():
         base = fl.get("openssl")
         runs = []
         counts = [1, 10]
-        if not args.no_scale:
+        if args.counts:
+            counts = [int(x) for x in args.counts.split(",")]
+        elif not args.no_scale:
             counts = sorted(set(counts + [int(x) for x in args.scale.split(",")]))
         for n in ([] if args.only_janus else counts):
             print(f"diemcau, {n} meeting(s) of 14 sites ...", flush=True)
@@ -346,7 +383,7 @@ def main():
                     if fl.get("gcm"):
                         line += f" ({r['us_per_packet'] / fl['gcm']:.2f}x the GCM floor)"
                 print(line, flush=True)
-            if n >= 10 and (r.get("lost", 1) > 0 or r.get("sites_connected") != r.get("sites")):
+            if not args.counts and n >= 10 and (r.get("lost", 1) > 0 or r.get("sites_connected") != r.get("sites")):
                 print("loss or missing sites: the scale curve stops here", flush=True)
                 break
         results["diemcau"] = runs
