@@ -14,7 +14,8 @@
  *
  * libsrtp's crypto kernel is process-global, so each implementation runs in
  * its own process: the parent re-executes this binary with --child stock,
- * --child openssl and --child plain (no SRTP: the kernel's share), and
+ * --child openssl, --child plain (no SRTP: the kernel's share) and --child
+ * gcm (AEAD_AES_128_GCM, libsrtp's own GCM: what the bridge negotiates), and
  * prints a table with ratios against stock measured in the same run.
  *
  * Usage: diemcau-bench-floor [--smoke] [--seconds S]
@@ -44,8 +45,16 @@
 #define SLICE_S 0.25    /* floor loop: CPU per packet measured per slice */
 #define MAX_SLICES 2400
 
-typedef enum { MODE_STOCK, MODE_OPENSSL, MODE_PLAIN } mode;
-static const char *const mode_names[] = {"stock", "openssl", "plain"};
+/* gcm: the loop with AEAD_AES_128_GCM (libsrtp's own GCM, on Debian NSS's),
+ * the profile the bridge negotiates with browsers and with diemcau-load: the
+ * floor with the crypto the bridge benchmark actually runs. */
+typedef enum { MODE_STOCK, MODE_OPENSSL, MODE_PLAIN, MODE_GCM, N_MODES } mode;
+static const char *const mode_names[] = {"stock", "openssl", "plain", "gcm"};
+
+static dc_srtp_profile loop_profile(mode m)
+{
+    return m == MODE_GCM ? DC_SRTP_AEAD_AES_128_GCM : DC_SRTP_AES128_CM_SHA1_80;
+}
 
 static double thread_cpu_s(void)
 {
@@ -172,7 +181,7 @@ static gpointer sender_main(gpointer data)
 {
     floor_ctx *c = data;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    dc_srtp *s = c->m == MODE_PLAIN ? NULL : session(DC_SRTP_AES128_CM_SHA1_80, 0, TRUE);
+    dc_srtp *s = c->m == MODE_PLAIN ? NULL : session(loop_profile(c->m), 0, TRUE);
     static uint8_t bufs[BATCH][BUF_CAP];
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
@@ -214,7 +223,8 @@ static gpointer drain_main(gpointer data)
     struct mmsghdr msgs[BATCH];
     struct iovec iov[BATCH];
     struct pollfd pfd[RECEIVERS];
-    size_t want = c->m == MODE_PLAIN ? PKT_LEN : PKT_LEN + 10;
+    /* The auth tag: 10 bytes of HMAC-SHA1-80, 16 of GCM. */
+    size_t want = c->m == MODE_PLAIN ? PKT_LEN : PKT_LEN + (c->m == MODE_GCM ? 16 : 10);
     for (int r = 0; r < RECEIVERS; r++)
         pfd[r] = (struct pollfd){.fd = c->out_fd[r], .events = POLLIN};
 
@@ -249,10 +259,10 @@ typedef struct {
 /* The loop itself, on the calling thread, for c->seconds. */
 static void floor_loop(floor_ctx *c, floor_result *res)
 {
-    dc_srtp *rx = c->m == MODE_PLAIN ? NULL : session(DC_SRTP_AES128_CM_SHA1_80, 0, FALSE);
+    dc_srtp *rx = c->m == MODE_PLAIN ? NULL : session(loop_profile(c->m), 0, FALSE);
     dc_srtp *tx[RECEIVERS] = {0};
     for (int r = 0; r < RECEIVERS && c->m != MODE_PLAIN; r++)
-        tx[r] = session(DC_SRTP_AES128_CM_SHA1_80, 1 + r, TRUE);
+        tx[r] = session(loop_profile(c->m), 1 + r, TRUE);
     static uint8_t in_bufs[BATCH][BUF_CAP];
     static uint8_t out_bufs[RECEIVERS][BUF_CAP];
     struct mmsghdr in_msgs[BATCH], out_msgs[RECEIVERS];
@@ -354,12 +364,12 @@ static int cmp_double(const void *a, const void *b)
 /* Child: one implementation, prints one key=value line on stdout. */
 static int child_main(mode m, double seconds, int iters)
 {
-    int got =
-        dc_srtp_global_init(m == MODE_OPENSSL ? DC_SRTP_CRYPTO_OPENSSL : DC_SRTP_CRYPTO_STOCK);
-    if (got < 0 || (m == MODE_OPENSSL && got != DC_SRTP_CRYPTO_OPENSSL))
+    int got = dc_srtp_global_init(m == MODE_OPENSSL || m == MODE_GCM ? DC_SRTP_CRYPTO_OPENSSL
+                                                                     : DC_SRTP_CRYPTO_STOCK);
+    if (got < 0 || ((m == MODE_OPENSSL || m == MODE_GCM) && got != DC_SRTP_CRYPTO_OPENSSL))
         return 3;
     double cm = 0, gcm = 0;
-    if (m != MODE_PLAIN) {
+    if (m == MODE_STOCK || m == MODE_OPENSSL) {
         cm = bench_protect(DC_SRTP_AES128_CM_SHA1_80, iters);
         gcm = bench_protect(DC_SRTP_AEAD_AES_128_GCM, iters);
     }
@@ -424,7 +434,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (child != NULL) {
-        for (int m = 0; m < 3; m++)
+        for (int m = 0; m < N_MODES; m++)
             if (strcmp(child, mode_names[m]) == 0)
                 return child_main((mode)m, seconds, iters > 0 ? iters : 20000);
         return 2;
@@ -434,9 +444,9 @@ int main(int argc, char **argv)
     g_autofree char *secs = g_strdup_printf("%g", seconds);
     const char *iter_s = smoke ? "2000" : "50000";
 
-    GHashTable *res[3] = {0};
+    GHashTable *res[N_MODES] = {0};
     int failed = 0;
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < N_MODES; m++) {
         const char *av[] = {"/proc/self/exe", "--child", mode_names[m], "--seconds", secs,
                             "--iters",        iter_s,    NULL};
         g_autofree char *out = NULL;
@@ -470,7 +480,7 @@ int main(int argc, char **argv)
             "whole run, median and best %.2f-s slice; ratio of the whole run to stock):\n",
             RECEIVERS, SLICE_S);
     int lost = 0;
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < N_MODES; m++) {
         double f = num(res[m], "floor_us");
         g_print("  %-8s %8.3f us (median %.3f, best %.3f)  %5.2fx   in %.0f  out %.0f  "
                 "delivered %.0f  lost %.0f  bad %.0f\n",
@@ -480,7 +490,7 @@ int main(int argc, char **argv)
         if (num(res[m], "in") < 1 || num(res[m], "lost") > 0 || num(res[m], "bad") > 0)
             lost++;
     }
-    for (int m = 0; m < 3; m++)
+    for (int m = 0; m < N_MODES; m++)
         g_hash_table_unref(res[m]);
     if (lost > 0) {
         g_printerr("a mode moved no packets or lost some\n");

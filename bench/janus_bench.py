@@ -99,7 +99,7 @@ def janus_run(hb, args, workdir, ns, event_loops):
                            "--janus", f"http://{SUB}.2:{port}/janus", "--sites", "14", "--join-timeout", "90",
                            "--duration", str(args.duration), "--json", rep_path]
         llog = open(os.path.join(workdir, f"load-{tag}.log"), "w")
-        rc, rep, cpu, rss = hb.run_load(cmd, j.pid, args.duration + 150, llog)
+        rc, rep, cpu, rss, _ = hb.run_load(cmd, j.pid, args.duration + 150, llog)
         return hb.summarize(tag, 1, rc, rep, cpu, rss)
     finally:
         hb.stop(j)
@@ -124,7 +124,7 @@ def diemcau_ns_run(hb, args, workdir, ns):
                            "--signal", f"ws://{SUB}.2:8080/ws", "--sites", "14",
                            "--duration", str(args.duration), "--json", rep_path]
         llog = open(os.path.join(workdir, "load-diemcau-ns.log"), "w")
-        rc, rep, cpu, rss = hb.run_load(cmd, bridge.pid, args.duration + 60, llog)
+        rc, rep, cpu, rss, _ = hb.run_load(cmd, bridge.pid, args.duration + 60, llog)
         return hb.summarize("diemcau-ns", 1, rc, rep, cpu, rss)
     finally:
         if sig:

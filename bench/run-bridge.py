@@ -69,6 +69,21 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
+def wakeups(pid):
+    """Voluntary context switches of every thread of pid (each is a sleep in
+    poll, i.e. about one main-loop wake-up)."""
+    n = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        n += int(line.split()[1])
+    except OSError:
+        pass
+    return n
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -129,19 +144,21 @@ def stop(p, timeout=10):
 
 def run_load(load_cmd, server_pid, timeout, log, on_start=None):
     """Runs diemcau-load; samples server_pid at the MEASURE lines. Returns
-    (rc, report dict or None, cpu seconds, rss KiB)."""
+    (rc, report dict or None, cpu seconds, rss KiB, wake-ups)."""
     p = subprocess.Popen(load_cmd, stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=prio)
-    c0 = c1 = None
+    c0 = c1 = w0 = w1 = None
     rss = 0
     end = time.time() + timeout
     try:
         for line in p.stdout:
             if line.startswith("MEASURE start"):
                 c0 = cpu_s(server_pid)
+                w0 = wakeups(server_pid)
                 if on_start:
                     on_start(server_pid)
             elif line.startswith("MEASURE end"):
                 c1 = cpu_s(server_pid)
+                w1 = wakeups(server_pid)
                 rss = rss_kib(server_pid)
             elif line.strip():
                 print("  " + line.strip(), flush=True)
@@ -160,19 +177,23 @@ def run_load(load_cmd, server_pid, timeout, log, on_start=None):
     except (OSError, ValueError):
         pass
     cpu = (c1 - c0) if c0 is not None and c1 is not None else None
-    return p.returncode, rep, cpu, rss
+    wk = (w1 - w0) if w0 is not None and w1 is not None else None
+    return p.returncode, rep, cpu, rss, wk
 
 
-def diemcau_run(args, workdir, meetings, sites, duration, smoke=False):
-    """One diemcau run; returns a result dict."""
+def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packet=False):
+    """One diemcau run; returns a result dict. per_packet: the bridge runs
+    with --no-batch-send (one nice_agent_send per packet)."""
     build = args.build
     ctl = free_port()
     sig_base = free_run(meetings)
     udp_base = 30000 + (os.getpid() % 10) * 2000
     cfgs = write_configs(workdir, meetings, sig_base, ctl, udp_base)
     log = open(os.path.join(workdir, f"servers-{meetings}.log"), "w")
-    bridge = subprocess.Popen([os.path.join(build, "bridge", "diemcau-bridge"), "--config", cfgs[0]],
-                              stdout=log, stderr=subprocess.STDOUT, preexec_fn=prio)
+    bcmd = [os.path.join(build, "bridge", "diemcau-bridge"), "--config", cfgs[0]]
+    if per_packet:
+        bcmd.append("--no-batch-send")
+    bridge = subprocess.Popen(bcmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=prio)
     sigs = []
     try:
         if not wait_port(ctl):
@@ -193,18 +214,50 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False):
         perf = []
         def start_perf(pid):
             out = os.path.join(workdir, "perf.data")
-            perf.append(subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", out, "-p", str(pid),
+            cg = ["--call-graph", "dwarf,16384", "-F", "1999"] if args.perf_dwarf else ["-F", "999", "-g"]
+            perf.append(subprocess.Popen(["perf", "record"] + cg + ["-o", out, "-p", str(pid),
                                           "--", "sleep", str(duration)],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        rc, rep, cpu, rss = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog,
-                                     start_perf if args.perf else None)
+        stat_out = os.path.join(workdir, f"syscalls-{meetings}.csv")
+        def start_stat(pid):
+            # Load-independent: system calls (tracepoints) of the bridge in the window.
+            ev = ",".join(["raw_syscalls:sys_enter"] + [f"syscalls:sys_enter_{c}" for c in SYSCALLS])
+            perf.append(subprocess.Popen(["perf", "stat", "-x", ",", "-e", ev, "-o", stat_out,
+                                          "-p", str(pid), "--", "sleep", str(duration)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        hook = start_perf if args.perf else (start_stat if args.syscalls else None)
+        rc, rep, cpu, rss, wk = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog, hook)
         for p in perf:
             p.wait(30)
-        return summarize("diemcau", meetings, rc, rep, cpu, rss)
+        r = summarize("diemcau-per-packet" if per_packet else "diemcau", meetings, rc, rep, cpu, rss)
+        if wk is not None and r.get("forwarded"):
+            r["wakeups_per_1000_fwd"] = 1000.0 * wk / r["forwarded"]
+        if args.syscalls and not args.perf and r.get("forwarded_per_s"):
+            r["syscalls_per_fwd"] = read_syscalls(stat_out, r["forwarded_per_s"] * duration)
+        return r
     finally:
         for s in sigs:
             stop(s)
         stop(bridge)
+
+
+SYSCALLS = ["sendmsg", "sendmmsg", "recvmsg", "poll", "write"]
+
+
+def read_syscalls(path, forwarded):
+    """System calls per forwarded packet from a perf stat -x, file (the
+    forwarded count estimated from the load's rate over the same seconds)."""
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split(",")
+                if len(parts) > 2 and parts[0].isdigit():
+                    name = parts[2].split(":")[-1].replace("sys_enter_", "")
+                    out["all" if name == "sys_enter" else name] = int(parts[0]) / forwarded
+    except OSError:
+        pass
+    return out
 
 
 def summarize(server, meetings, rc, rep, cpu, rss):
@@ -244,7 +297,10 @@ def fmt(r):
             f"{r['us_per_packet']:6.2f} us/pkt, {r['forwarded_per_s']:9.0f} fwd pkt/s, "
             f"{100 * r['cpu_share']:5.1f}% CPU, lost {r['lost']} ({100 * r['loss_ratio']:.3f}%), "
             f"p50 {r['p50_us']:.0f} us p99 {r['p99_us']:.0f} us, RSS {r['rss_mib']:.1f} MiB"
-            + (f", generator {100 * r['load_cpu_share']:.0f}% CPU" if r.get("load_cpu_share") is not None else ""))
+            + (f", generator {100 * r['load_cpu_share']:.0f}% CPU" if r.get("load_cpu_share") is not None else "")
+            + (f", {r['wakeups_per_1000_fwd']:.0f} wake-ups/1000 pkt" if "wakeups_per_1000_fwd" in r else "")
+            + ("".join(f", {k} {v:.3f}/pkt" for k, v in r["syscalls_per_fwd"].items())
+               if r.get("syscalls_per_fwd") else ""))
 
 
 def main():
@@ -256,12 +312,27 @@ def main():
                     help="meeting counts of the scale curve (stops at the first loss)")
     ap.add_argument("--no-scale", action="store_true")
     ap.add_argument("--perf", action="store_true",
-                    help="profile the bridge (perf record -g) during one 14-site meeting, into --keep")
+                    help="profile the bridge (perf record -g) during --perf-meetings 14-site "
+                         "meetings, into --keep")
+    ap.add_argument("--perf-meetings", type=int, default=1)
+    ap.add_argument("--perf-dwarf", action="store_true",
+                    help="perf record --call-graph dwarf (callers through libraries without "
+                         "frame pointers; large files)")
     ap.add_argument("--janus", action="store_true", help="also Janus VideoRoom (needs root, janus)")
     ap.add_argument("--smoke", action="store_true", help="CI: 1 meeting of 4 sites, no loss")
     ap.add_argument("--only-janus", action="store_true", help="skip the floor and the scale curve")
     ap.add_argument("--json", help="write every result here")
     ap.add_argument("--keep", help="keep the logs and configs in this folder")
+    ap.add_argument("--compare-send", action="store_true",
+                    help="every diemcau run twice, back to back: with the send queue and with "
+                         "--no-batch-send (one nice_agent_send per packet)")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="count the bridge's system calls per forwarded packet (perf stat "
+                         "tracepoints; independent of the machine's load)")
+    ap.add_argument("--counts", help="exactly these meeting counts (no scale curve, no stop), "
+                    "e.g. 5,5,5 with --compare-send for repeated A/B pairs")
+    ap.add_argument("--per-packet", action="store_true",
+                    help="the bridge runs with --no-batch-send (also for --perf)")
     ap.add_argument("--nice", type=int, default=0,
                     help="niceness change for the servers and the load (e.g. -5 on a shared machine)")
     args = ap.parse_args()
@@ -285,7 +356,8 @@ def main():
 
         if args.perf:
             args.smoke = False
-            r = diemcau_run(args, workdir, 1, 14, args.duration)
+            r = diemcau_run(args, workdir, args.perf_meetings, 14, args.duration,
+                            per_packet=args.per_packet)
             print(fmt(r))
             print(f"perf data: {os.path.join(workdir, 'perf.data')}")
             return 0
@@ -297,18 +369,24 @@ def main():
         base = fl.get("openssl")
         runs = []
         counts = [1, 10]
-        if not args.no_scale:
+        if args.counts:
+            counts = [int(x) for x in args.counts.split(",")]
+        elif not args.no_scale:
             counts = sorted(set(counts + [int(x) for x in args.scale.split(",")]))
         for n in ([] if args.only_janus else counts):
             print(f"diemcau, {n} meeting(s) of 14 sites ...", flush=True)
-            r = diemcau_run(args, workdir, n, 14, args.duration)
-            r["load_average"] = open("/proc/loadavg").read().split()[0]
-            runs.append(r)
-            line = fmt(r)
-            if base and "us_per_packet" in r:
-                line += f", {r['us_per_packet'] / base:.2f}x the floor"
-            print(line, flush=True)
-            if n >= 10 and (r.get("lost", 1) > 0 or r.get("sites_connected") != r.get("sites")):
+            modes = [False, True] if args.compare_send else [args.per_packet]
+            for pp in modes:
+                r = diemcau_run(args, workdir, n, 14, args.duration, per_packet=pp)
+                r["load_average"] = open("/proc/loadavg").read().split()[0]
+                runs.append(r)
+                line = fmt(r)
+                if base and "us_per_packet" in r:
+                    line += f", {r['us_per_packet'] / base:.2f}x the floor"
+                    if fl.get("gcm"):
+                        line += f" ({r['us_per_packet'] / fl['gcm']:.2f}x the GCM floor)"
+                print(line, flush=True)
+            if not args.counts and n >= 10 and (r.get("lost", 1) > 0 or r.get("sites_connected") != r.get("sites")):
                 print("loss or missing sites: the scale curve stops here", flush=True)
                 break
         results["diemcau"] = runs

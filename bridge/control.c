@@ -159,6 +159,7 @@ static ctrl_meeting *meeting_get(dc_control *c, const char *id, SoupWebsocketCon
             .ctx = dc_workers_context(c->workers, cm->worker),
             .config = c->config,
             .cert = c->cert,
+            .sendq = dc_workers_sendq(c->workers, cm->worker),
         };
         dc_meeting_callbacks cb = {.emit = meeting_emit};
         cm->meeting = dc_meeting_new(id, &env, &cb, c);

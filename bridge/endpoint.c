@@ -3,6 +3,7 @@
 
 #include <agent.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "bridge/timer.h"
@@ -17,6 +18,7 @@ static GQuark ep_error_quark(void)
 #define EP_ERROR (ep_error_quark())
 
 #define EP_BUF 2048
+G_STATIC_ASSERT(EP_BUF + DC_SRTP_MAX_OVERHEAD <= DC_SENDQ_SLOT);
 /* RFC 7675: consent expires 30 s after the last authenticated packet. */
 #define EP_CONSENT_US 30000000
 
@@ -30,9 +32,12 @@ struct dc_endpoint {
     char *pwd;
     dc_dtls *dtls;
     dc_srtp *srtp;
+    dc_sendq *sendq;     /* the worker's, or NULL */
+    dc_sendq_dest *dest; /* libnice's selected UDP socket and peer, when usable */
     dc_timer *dtls_timer;
     dc_consent consent;
     dc_timer *consent_timer;
+    bool pair_failed; /* libnice failed the pair (keepalives unanswered) until a restart */
     bool remote_set;
     bool dtls_server;
     bool dtls_started;
@@ -46,6 +51,38 @@ struct dc_endpoint {
     dc_endpoint_stats stats;
     uint8_t rx[EP_BUF];
 };
+
+/* Points the sendq destination at libnice's selected pair when it is a UDP
+ * pair whose local side is a socket of ours (host, server- or
+ * peer-reflexive: not a TURN relay, not TCP) and libnice has not failed it; otherwise
+ * clears it, and dc_endpoint_send() goes through nice_agent_send(). Called
+ * whenever the pair or the component's state changes. */
+static void direct_update(dc_endpoint *e)
+{
+    if (!e->dest)
+        return;
+    NiceCandidate *local = NULL, *remote = NULL;
+    GSocket *sock = NULL;
+    if (e->ice_ready && !e->pair_failed && !e->closing &&
+        nice_agent_get_selected_pair(e->agent, e->stream, 1, &local, &remote) && local && remote &&
+        local->transport == NICE_CANDIDATE_TRANSPORT_UDP &&
+        local->type != NICE_CANDIDATE_TYPE_RELAYED)
+        sock = nice_agent_get_selected_socket(e->agent, e->stream, 1);
+    if (!sock) {
+        dc_sendq_dest_clear(e->dest);
+        return;
+    }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&ss);
+    socklen_t len =
+        ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+        dc_sendq_dest_set(e->dest, sock, (const struct sockaddr *)&ss, len);
+    else
+        dc_sendq_dest_clear(e->dest);
+    g_object_unref(sock);
+}
 
 static void set_state(dc_endpoint *e, dc_endpoint_state s, const char *why)
 {
@@ -179,23 +216,33 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
 {
     dc_endpoint *e = data;
     if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
+        e->pair_failed = false;
         if (!e->ice_ready) {
             e->ice_ready = true;
             maybe_start_dtls(e);
             if (e->srtp)
                 set_state(e, DC_ENDPOINT_CONNECTED, NULL);
         }
+        direct_update(e);
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
         /* libnice fails a component that was ready once when its
          * keepalive binding requests go unanswered, and stops sending on
          * it. An ICE restart restores it;
          * the site asks for one; the endpoint is lost only when nothing
          * has come for 30 s (consent_timeout). */
-        if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED)
+        if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED) {
             g_message("ICE keepalives unanswered: waiting for an ICE restart");
-        else
+            e->pair_failed = true;
+        } else
             set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
+        direct_update(e); /* libnice no longer sends on the pair: neither do we */
     }
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream, guint component, NiceCandidate *local,
+                             NiceCandidate *remote, gpointer data)
+{
+    direct_update(data);
 }
 
 dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_callbacks *cb,
@@ -206,6 +253,9 @@ dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_ca
     e->cb = *cb;
     e->user = user;
     e->state = DC_ENDPOINT_CONNECTING;
+    e->sendq = cfg->sendq;
+    if (e->sendq)
+        e->dest = dc_sendq_dest_new(e->sendq);
     e->early_candidates = g_ptr_array_new_with_free_func(g_free);
     e->dtls = dc_dtls_new(cfg->cert);
     e->dtls_timer = dc_timer_new(cfg->ctx, dtls_timeout, e);
@@ -246,6 +296,7 @@ dc_endpoint *dc_endpoint_new(const dc_endpoint_config *cfg, const dc_endpoint_ca
     g_signal_connect(e->agent, "new-candidate-full", G_CALLBACK(on_candidate), e);
     g_signal_connect(e->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), e);
     g_signal_connect(e->agent, "component-state-changed", G_CALLBACK(on_component_state), e);
+    g_signal_connect(e->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), e);
     nice_agent_attach_recv(e->agent, e->stream, 1, cfg->ctx, on_recv, e);
     nice_agent_get_local_credentials(e->agent, e->stream, &e->ufrag, &e->pwd);
     if (!nice_agent_gather_candidates(e->agent, e->stream)) {
@@ -262,6 +313,9 @@ void dc_endpoint_free(dc_endpoint *e)
     if (!e)
         return;
     e->closing = true;
+    /* What is queued goes out while libnice's socket is still open. */
+    dc_sendq_dest_free(e->dest);
+    e->dest = NULL;
     if (e->agent) {
         g_signal_handlers_disconnect_by_data(e->agent, e);
         if (e->dtls && dc_dtls_get_state(e->dtls) == DC_DTLS_STATE_CONNECTED &&
@@ -416,18 +470,39 @@ void dc_endpoint_emit_local_candidates(dc_endpoint *e)
     e->cb.candidate(e->user, "");
 }
 
+static int protect(dc_endpoint *e, uint8_t *out, size_t len, size_t cap, bool is_rtcp)
+{
+    return is_rtcp ? dc_srtp_protect_rtcp(e->srtp, out, len, cap)
+                   : dc_srtp_protect_rtp(e->srtp, out, len, cap);
+}
+
 void dc_endpoint_send(dc_endpoint *e, const uint8_t *buf, size_t len, bool is_rtcp)
 {
-    uint8_t out[EP_BUF + DC_SRTP_MAX_OVERHEAD];
     if (!e->srtp || !e->ice_ready || len > EP_BUF) {
         e->stats.dropped_early++;
         return;
     }
+    if (e->dest && dc_sendq_dest_ready(e->dest)) {
+        /* Protected straight into the queue's slot: no copy more than
+         * before, and the worker sends it with the rest of this wake-up's. */
+        uint8_t *out = dc_sendq_dest_reserve(e->dest);
+        memcpy(out, buf, len);
+        int n = protect(e, out, len, DC_SENDQ_SLOT, is_rtcp);
+        if (n <= 0) {
+            e->stats.send_failed++;
+            return;
+        }
+        dc_sendq_dest_commit(e->dest, (size_t)n);
+        e->stats.sent_direct++;
+        return;
+    }
+    uint8_t out[EP_BUF + DC_SRTP_MAX_OVERHEAD];
     memcpy(out, buf, len);
-    int n = is_rtcp ? dc_srtp_protect_rtcp(e->srtp, out, len, sizeof out)
-                    : dc_srtp_protect_rtp(e->srtp, out, len, sizeof out);
+    int n = protect(e, out, len, sizeof out, is_rtcp);
     if (n <= 0 || nice_agent_send(e->agent, e->stream, 1, (guint)n, (const gchar *)out) < 0)
         e->stats.send_failed++;
+    else
+        e->stats.sent_nice++;
 }
 
 dc_endpoint_state dc_endpoint_get_state(const dc_endpoint *e)
@@ -438,6 +513,9 @@ dc_endpoint_state dc_endpoint_get_state(const dc_endpoint *e)
 void dc_endpoint_get_stats(const dc_endpoint *e, dc_endpoint_stats *out)
 {
     *out = e->stats;
+    /* Queued packets the kernel refused at the flush. */
+    if (e->dest)
+        out->send_failed += dc_sendq_dest_failed(e->dest);
 }
 
 /* "ip:port" of a candidate, IPv6 in brackets. */

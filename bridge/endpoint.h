@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bridge/sendq.h"
 #include "core/dtls.h"
 
 typedef enum {
@@ -43,6 +44,9 @@ typedef struct {
     const dc_dtls_cert *cert;
     uint16_t port_min, port_max;
     const char *const *local_addresses; /* NULL-terminated; may be empty */
+    /* The worker's send queue (borrowed, outlives the endpoint), or NULL:
+     * every packet through nice_agent_send(). */
+    dc_sendq *sendq;
 } dc_endpoint_config;
 
 typedef struct {
@@ -50,6 +54,8 @@ typedef struct {
     uint64_t dropped_srtp;  /* failed authentication or replay */
     uint64_t dropped_early; /* media before SRTP keys */
     uint64_t send_failed;
+    uint64_t sent_direct; /* SRTP/SRTCP queued on the worker's sendq (selected UDP socket) */
+    uint64_t sent_nice;   /* SRTP/SRTCP through nice_agent_send() (no usable socket) */
     uint64_t ice_restarts;
     uint64_t candidates_refused; /* over DC_ENDPOINT_MAX_REMOTE_CANDIDATES */
 } dc_endpoint_stats;
@@ -95,7 +101,10 @@ bool dc_endpoint_restart_ice(dc_endpoint *e, GError **error);
 void dc_endpoint_emit_local_candidates(dc_endpoint *e);
 
 /* Protects and sends one plaintext RTP or RTCP packet; dropped (counted)
- * before the SRTP keys exist. No allocation. */
+ * before the SRTP keys exist. No allocation. With a sendq and a selected
+ * UDP pair whose local side is not a relay, the packet is protected into the
+ * queue and leaves when it flushes (before the worker's next poll);
+ * otherwise through nice_agent_send() at once. */
 void dc_endpoint_send(dc_endpoint *e, const uint8_t *buf, size_t len, bool is_rtcp);
 
 dc_endpoint_state dc_endpoint_get_state(const dc_endpoint *e);

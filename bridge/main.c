@@ -1,7 +1,11 @@
 /* diemcau-bridge: the SFU process. Loads the deployment file, starts the
  * worker threads and the control link, and stops cleanly on SIGINT/SIGTERM.
  *
- *   diemcau-bridge --config config/hatinh.ini
+ *   diemcau-bridge --config config/hatinh.ini [--no-batch-send]
+ *
+ * --no-batch-send sends every packet with its own nice_agent_send() instead
+ * of the workers' send queues (bridge/sendq.h): for benchmarks that compare
+ * the two in one run, and tests of that path.
  */
 #include <glib-unix.h>
 #include <glib.h>
@@ -24,8 +28,11 @@ static gboolean on_signal(gpointer data)
 int main(int argc, char **argv)
 {
     g_autofree char *config_path = NULL;
+    gboolean no_batch = FALSE;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "deployment file (INI)", "FILE"},
+        {"no-batch-send", 0, 0, G_OPTION_ARG_NONE, &no_batch,
+         "one nice_agent_send() per packet (no send queue; for comparisons)", NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) opts = g_option_context_new("- diemcau media bridge (SFU)");
@@ -50,7 +57,7 @@ int main(int argc, char **argv)
         return 1;
     }
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    dc_workers *workers = dc_workers_new(config->workers);
+    dc_workers *workers = dc_workers_new(config->workers, !no_batch);
     dc_control *control = dc_control_new(config, workers, cert, &error);
     int rc = 0;
     if (!control) {

@@ -45,6 +45,7 @@ struct dc_meeting {
     dc_timer *router_timer;
     GSource *stats_source;
     dc_router_stats last_stats;
+    uint64_t last_direct, last_nice; /* the endpoints' sent_direct, sent_nice */
 };
 
 /* ---- messages to the signaling service ---- */
@@ -129,6 +130,31 @@ static gboolean stats_log(gpointer data)
                   s.keyframe_req_in - p->keyframe_req_in, s.keyframe_req_out - p->keyframe_req_out,
                   s.malformed - p->malformed, s.unknown - p->unknown);
     *p = s;
+    /* How the packets left: the worker's queue (one sendmmsg per
+     * destination and wake-up) or one nice_agent_send each. */
+    uint64_t direct = 0, nice = 0, failed = 0;
+    for (unsigned i = 0; i < m->n_sites; i++) {
+        dc_endpoint_stats es;
+        if (!m->sites[i].ep)
+            continue;
+        dc_endpoint_get_stats(m->sites[i].ep, &es);
+        direct += es.sent_direct;
+        nice += es.sent_nice;
+        failed += es.send_failed;
+    }
+    if (direct != m->last_direct || nice != m->last_nice) {
+        dc_sendq_stats q = {0};
+        if (m->env.sendq)
+            dc_sendq_get_stats(m->env.sendq, &q);
+        g_message("meeting %s: last %ds: sent %" G_GUINT64_FORMAT " queued, %" G_GUINT64_FORMAT
+                  " through libnice, %" G_GUINT64_FORMAT " failed (present sites' sessions); "
+                  "worker queue since start: %" G_GUINT64_FORMAT " datagrams in %" G_GUINT64_FORMAT
+                  " sendmmsg, %" G_GUINT64_FORMAT " failed",
+                  m->id, STATS_LOG_INTERVAL_S, direct - MIN(direct, m->last_direct),
+                  nice - MIN(nice, m->last_nice), failed, q.datagrams, q.calls, q.failed);
+    }
+    m->last_direct = direct;
+    m->last_nice = nice;
     return G_SOURCE_CONTINUE;
 }
 
@@ -366,6 +392,7 @@ void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *sessio
         .port_min = m->env.config->udp_port_min,
         .port_max = m->env.config->udp_port_max,
         .local_addresses = (const char *const *)m->env.config->local_addresses,
+        .sendq = m->env.sendq,
     };
     g_autoptr(GError) error = NULL;
     ms->ep = dc_endpoint_new(&cfg, &ep_callbacks, ms, &error);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bridge/sendq.h"
 #include "common/config.h"
 #include "core/dtls.h"
 
@@ -35,6 +36,7 @@ typedef struct {
     GMainContext *ctx; /* the worker's */
     const dc_config *config;
     const dc_dtls_cert *cert;
+    dc_sendq *sendq; /* the worker's send queue, or NULL (bridge/sendq.h) */
 } dc_meeting_env;
 
 /* Creates an empty meeting (no site present). Never NULL. */

@@ -148,7 +148,7 @@ typedef struct {
     dc_quality q_up, q_down, q_r; /* smoothed scores and audio R */
     dc_router_site_params params;
     router_in in[DC_ROUTER_KINDS];
-    router_out *out; /* [source * DC_ROUTER_KINDS + kind], n_sites * 2 */
+    router_out *out;             /* [source * DC_ROUTER_KINDS + kind], n_sites * 2 */
     bool muted[DC_ROUTER_KINDS]; /* the chair muted it: nothing forwarded */
 } router_site;
 
@@ -159,7 +159,7 @@ struct dc_router {
     void *user;
     router_site *sites;
     dc_router_stats stats;
-    int floor; /* the site with the floor (dc_router_set_floor), -1 none */
+    int floor;                   /* the site with the floor (dc_router_set_floor), -1 none */
     uint8_t pkt[ROUTER_PKT_MAX]; /* scratch for one outgoing packet */
 };
 

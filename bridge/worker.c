@@ -5,6 +5,7 @@ typedef struct {
     GMainContext *ctx;
     GMainLoop *loop;
     GThread *thread;
+    dc_sendq *sendq; /* NULL without batch_send */
 } worker;
 
 struct dc_workers {
@@ -24,7 +25,7 @@ static gpointer worker_main(gpointer data)
     return NULL;
 }
 
-dc_workers *dc_workers_new(unsigned n)
+dc_workers *dc_workers_new(unsigned n, bool batch_send)
 {
     dc_workers *p = g_new0(dc_workers, 1);
     p->n = n ? n : 1;
@@ -32,6 +33,8 @@ dc_workers *dc_workers_new(unsigned n)
     for (unsigned i = 0; i < p->n; i++) {
         p->w[i].ctx = g_main_context_new();
         p->w[i].loop = g_main_loop_new(p->w[i].ctx, FALSE);
+        if (batch_send)
+            p->w[i].sendq = dc_sendq_new(p->w[i].ctx);
         g_autofree char *name = g_strdup_printf("dc-worker-%u", i);
         p->w[i].thread = g_thread_new(name, worker_main, &p->w[i]);
     }
@@ -46,6 +49,11 @@ unsigned dc_workers_count(const dc_workers *w)
 GMainContext *dc_workers_context(const dc_workers *w, unsigned i)
 {
     return w->w[i % w->n].ctx;
+}
+
+dc_sendq *dc_workers_sendq(const dc_workers *w, unsigned i)
+{
+    return w->w[i % w->n].sendq;
 }
 
 void dc_workers_invoke(dc_workers *w, unsigned i, GSourceFunc fn, gpointer data,
@@ -69,6 +77,7 @@ void dc_workers_free(dc_workers *p)
     for (unsigned i = 0; i < p->n; i++) {
         g_thread_join(p->w[i].thread);
         g_main_loop_unref(p->w[i].loop);
+        dc_sendq_free(p->w[i].sendq); /* its endpoints are gone with the meetings */
         g_main_context_unref(p->w[i].ctx);
     }
     g_free(p->w);

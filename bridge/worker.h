@@ -8,16 +8,24 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
+
+#include "bridge/sendq.h"
 
 typedef struct dc_workers dc_workers;
 
-/* Starts n (>= 1) worker threads, each running its loop. */
-dc_workers *dc_workers_new(unsigned n);
+/* Starts n (>= 1) worker threads, each running its loop; with batch_send,
+ * each has a send queue (sendq.h) that its endpoints share. */
+dc_workers *dc_workers_new(unsigned n, bool batch_send);
 
 unsigned dc_workers_count(const dc_workers *w);
 
 /* The main context of worker i (borrowed). */
 GMainContext *dc_workers_context(const dc_workers *w, unsigned i);
+
+/* The send queue of worker i (borrowed; use it only on that worker's
+ * thread), or NULL when the pool was made without batch_send. */
+dc_sendq *dc_workers_sendq(const dc_workers *w, unsigned i);
 
 /* Runs fn(data) once on worker i, then destroy(data) (may be NULL). */
 void dc_workers_invoke(dc_workers *w, unsigned i, GSourceFunc fn, gpointer data,
