@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/credential.h"
+
 G_BEGIN_DECLS
 
 #define DC_CONFIG_ERROR (dc_config_error_quark())
@@ -44,8 +46,9 @@ typedef struct {
     char *id;   /* [a-z0-9-], from the group name [site.<id>] */
     char *name; /* UTF-8, e.g. "Huyện Can Lộc" */
     dc_role role;
-    char *credential; /* printable ASCII, 8..128 bytes; compare only with
-                       * dc_config_credential_equal() */
+    /* Never NULL: a hash, or a plain secret (deprecated); check a presented
+     * secret with dc_credential_verify(). */
+    dc_credential *credential;
 } dc_config_site;
 
 typedef struct {
@@ -59,15 +62,14 @@ typedef struct {
                           * meeting; default false (open from the start) */
 
     /* [signaling] */
-    char *signal_address;        /* IP literal, default 127.0.0.1 */
-    uint16_t signal_port;        /* default 8080; 0 = any free port */
-    char *web_root;              /* absolute path (resolved against the file's folder) */
-    char *technician_credential; /* NULL when not set: the technician API
-                                  * (/api/stats, /metrics) then refuses
-                                  * everyone; compare only with
-                                  * dc_config_credential_equal() */
-    bool metrics_open;           /* /metrics without a credential, for peers on
-                                  * loopback only; default false */
+    char *signal_address; /* IP literal, default 127.0.0.1 */
+    uint16_t signal_port; /* default 8080; 0 = any free port */
+    char *web_root;       /* absolute path (resolved against the file's folder) */
+    /* NULL when not set: the technician API (/api/stats, /metrics) then
+     * refuses everyone. A hash, or a plain secret (deprecated). */
+    dc_credential *technician_credential;
+    bool metrics_open; /* /metrics without a credential, for peers on
+                        * loopback only; default false */
 
     /* [bridge] */
     char *bridge_address;   /* control link address, default 127.0.0.1 */
@@ -79,7 +81,7 @@ typedef struct {
     char *public_address;   /* NULL when not set */
 
     /* [limits] */
-    unsigned max_sites; /* most sites present at once, 1..1000, default 14 */
+    unsigned max_sites;         /* most sites present at once, 1..1000, default 14 */
     unsigned max_meetings;      /* bridge: most meetings at once, 1..10000, default 64 */
     unsigned max_pending_joins; /* signal: most connections not yet joined, default 32 */
 
@@ -116,11 +118,10 @@ const char *dc_config_role_name(dc_role role);
 /* Parses a role name; false when unknown. */
 bool dc_config_role_parse(const char *name, dc_role *role);
 
-/* Compares a configured credential with a presented one in constant time: both
- * are hashed with SHA-256 and the digests compared with CRYPTO_memcmp, so the
- * time depends on neither the contents nor the lengths' difference. NULL
- * never matches. */
-bool dc_config_credential_equal(const char *expected, const char *given);
+/* The "[group] key" of every credential kept in plain text (deprecated; the
+ * service warns at startup), e.g. "[site.tinh] credential"; NULL when none.
+ * Free with g_strfreev(). */
+char **dc_config_plain_credentials(const dc_config *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(dc_config, dc_config_free)
 

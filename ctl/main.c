@@ -51,7 +51,8 @@ static const char description[] =
     "\n"
     "Server and credential: --server, else http://[signaling] address:port of\n"
     "--config FILE, else " DEFAULT_SERVER ". --credential, else $DIEMCAU_CREDENTIAL,\n"
-    "else [signaling] technician_credential of --config FILE.\n"
+    "else [signaling] technician_credential of --config FILE if that file keeps\n"
+    "it in plain text (deprecated).\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
@@ -97,8 +98,8 @@ static bool apply_config(options *o, GError **error)
         o->server =
             g_strdup_printf("http://%s%s%s:%u", v6 ? "[" : "", a, v6 ? "]" : "", cfg->signal_port);
     }
-    if (!o->credential && cfg->technician_credential) {
-        o->credential = g_strdup(cfg->technician_credential);
+    if (!o->credential && dc_credential_plain(cfg->technician_credential)) {
+        o->credential = g_strdup(dc_credential_plain(cfg->technician_credential));
     }
     if (!o->db && cfg->record_path) {
         o->db = g_strdup(cfg->record_path);
