@@ -335,7 +335,7 @@ static bool valid_id(const char *id, size_t max)
     return true;
 }
 
-/* A credential: a pbkdf2-sha256 hash, or (deprecated) a plain secret; see
+/* A credential: a scrypt hash, or (deprecated) a plain secret; see
  * common/credential.h. Leaves *out NULL when the key is absent and not
  * required. */
 static bool get_credential(GKeyFile *kf, load_ctx *c, const char *group, const char *key,

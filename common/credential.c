@@ -1,4 +1,4 @@
-/* common/credential: salted PBKDF2 hashes of the sites' secrets. See
+/* common/credential: salted scrypt hashes of the sites' secrets. See
  * credential.h. */
 #include "common/credential.h"
 
@@ -10,7 +10,7 @@
 
 G_DEFINE_QUARK(dc - credential - error - quark, dc_credential_error)
 
-#define PREFIX "pbkdf2-sha256$"
+#define PREFIX "scrypt$"
 
 /* 32 letters, none that reads like another: no i, l, o, u. */
 static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -66,29 +66,61 @@ static size_t b64_decode(const char *text, size_t len, uint8_t *out, size_t max)
     return n;
 }
 
+/* A decimal number without sign or leading zero in [min, max]. */
+static bool parse_number(const char *text, guint64 min, guint64 max, guint64 *out)
+{
+    return text[0] != '0' && g_ascii_string_to_unsigned(text, 10, min, max, out, NULL);
+}
+
+/* Checks scrypt parameters; false with @error set. */
+static bool check_params(uint64_t n, uint32_t r, uint32_t p, GError **error)
+{
+    if (n < DC_CREDENTIAL_N_MIN || n > DC_CREDENTIAL_N_MAX || (n & (n - 1)) != 0) {
+        return invalid(error, "N must be a power of two from %u to %u", DC_CREDENTIAL_N_MIN,
+                       DC_CREDENTIAL_N_MAX);
+    }
+    if (r < 1 || r > DC_CREDENTIAL_R_MAX || p < 1 || p > DC_CREDENTIAL_P_MAX) {
+        return invalid(error, "r must be from 1 to %u and p from 1 to %u", DC_CREDENTIAL_R_MAX,
+                       DC_CREDENTIAL_P_MAX);
+    }
+    if (128 * n * r > DC_CREDENTIAL_MEM_MAX) {
+        return invalid(error, "N = %" G_GUINT64_FORMAT " and r = %u need more than %u MiB", n, r,
+                       DC_CREDENTIAL_MEM_MAX >> 20);
+    }
+    return true;
+}
+
 static bool parse_hash(const char *text, dc_credential *c, GError **error)
 {
-    /* pbkdf2-sha256 $ ITERATIONS $ SALT $ HASH */
+    /* scrypt $ N $ r $ p $ SALT $ HASH */
     g_auto(GStrv) parts = g_strsplit(text + strlen(PREFIX), "$", -1);
-    if (g_strv_length(parts) != 3) {
-        return invalid(error, "a hash must read pbkdf2-sha256$ITERATIONS$SALT$HASH");
+    if (g_strv_length(parts) != 5) {
+        return invalid(error, "a hash must read scrypt$N$r$p$SALT$HASH");
     }
-    guint64 it = 0;
-    if (!g_ascii_string_to_unsigned(parts[0], 10, DC_CREDENTIAL_ITERATIONS_MIN,
-                                    DC_CREDENTIAL_ITERATIONS_MAX, &it, NULL) ||
-        parts[0][0] == '0') {
-        return invalid(error, "the iteration count “%s” is not a number from %u to %u", parts[0],
-                       DC_CREDENTIAL_ITERATIONS_MIN, DC_CREDENTIAL_ITERATIONS_MAX);
+    guint64 n = 0, r = 0, p = 0;
+    if (!parse_number(parts[0], 1, DC_CREDENTIAL_N_MAX, &n) ||
+        !parse_number(parts[1], 1, DC_CREDENTIAL_R_MAX, &r) ||
+        !parse_number(parts[2], 1, DC_CREDENTIAL_P_MAX, &p)) {
+        return invalid(error,
+                       "the parameters “%s$%s$%s” are not N$r$p in range (N a power of "
+                       "two from %u to %u, r from 1 to %u, p from 1 to %u)",
+                       parts[0], parts[1], parts[2], DC_CREDENTIAL_N_MIN, DC_CREDENTIAL_N_MAX,
+                       DC_CREDENTIAL_R_MAX, DC_CREDENTIAL_P_MAX);
     }
-    c->iterations = (unsigned)it;
-    c->salt_len = b64_decode(parts[1], strlen(parts[1]), c->salt, sizeof c->salt);
+    if (!check_params(n, (uint32_t)r, (uint32_t)p, error)) {
+        return false;
+    }
+    c->n = n;
+    c->r = (uint32_t)r;
+    c->p = (uint32_t)p;
+    c->salt_len = b64_decode(parts[3], strlen(parts[3]), c->salt, sizeof c->salt);
     if (c->salt_len < DC_CREDENTIAL_SALT_LEN) {
         return invalid(error, "the salt is not base64 of %d to %d bytes", DC_CREDENTIAL_SALT_LEN,
                        DC_CREDENTIAL_SALT_MAX);
     }
     uint8_t hash[DC_CREDENTIAL_SALT_MAX];
-    size_t n = b64_decode(parts[2], strlen(parts[2]), hash, sizeof hash);
-    if (n != DC_CREDENTIAL_HASH_LEN) {
+    size_t len = b64_decode(parts[4], strlen(parts[4]), hash, sizeof hash);
+    if (len != DC_CREDENTIAL_HASH_LEN) {
         return invalid(error, "the hash is not base64 of %d bytes", DC_CREDENTIAL_HASH_LEN);
     }
     memcpy(c->hash, hash, sizeof c->hash);
@@ -100,15 +132,15 @@ dc_credential *dc_credential_parse(const char *text, GError **error)
     g_return_val_if_fail(text != NULL, NULL);
     g_autoptr(dc_credential) c = g_new0(dc_credential, 1);
     if (g_str_has_prefix(text, PREFIX)) {
-        c->kind = DC_CREDENTIAL_PBKDF2_SHA256;
+        c->kind = DC_CREDENTIAL_SCRYPT;
         if (!parse_hash(text, c, error)) {
             return NULL;
         }
         return g_steal_pointer(&c);
     }
     if (strchr(text, '$')) {
-        invalid(error, "neither a hash (pbkdf2-sha256$ITERATIONS$SALT$HASH) nor a plain secret "
-                       "(which may not contain '$')");
+        invalid(error, "neither a hash (scrypt$N$r$p$SALT$HASH) nor a plain secret (which may "
+                       "not contain '$')");
         return NULL;
     }
     if (!dc_credential_secret_valid(text)) {
@@ -138,11 +170,14 @@ const char *dc_credential_plain(const dc_credential *cred)
     return cred && cred->kind == DC_CREDENTIAL_PLAIN ? cred->plain : NULL;
 }
 
-static bool derive(const char *secret, unsigned iterations, const uint8_t *salt, size_t salt_len,
-                   uint8_t out[DC_CREDENTIAL_HASH_LEN])
+static bool derive(const char *secret, uint64_t n, uint32_t r, uint32_t p, const uint8_t *salt,
+                   size_t salt_len, uint8_t out[DC_CREDENTIAL_HASH_LEN])
 {
-    return PKCS5_PBKDF2_HMAC(secret, (int)strlen(secret), salt, (int)salt_len, (int)iterations,
-                             EVP_sha256(), DC_CREDENTIAL_HASH_LEN, out) == 1;
+    /* The memory scrypt needs (128 * N * r, plus 128 * r * p and a little),
+     * allowed explicitly: OpenSSL's default cap is 32 MiB. */
+    uint64_t maxmem = 128 * n * r + 128 * (uint64_t)r * p + 1024 * 1024;
+    return EVP_PBE_scrypt(secret, strlen(secret), salt, salt_len, n, r, p, maxmem, out,
+                          DC_CREDENTIAL_HASH_LEN) == 1;
 }
 
 static bool sha256(const char *s, uint8_t out[32])
@@ -163,7 +198,7 @@ bool dc_credential_verify(const dc_credential *stored, const char *given)
         ok = sha256(stored->plain, a) && sha256(given, b);
     } else {
         memcpy(a, stored->hash, sizeof a);
-        ok = derive(given, stored->iterations, stored->salt, stored->salt_len, b);
+        ok = derive(given, stored->n, stored->r, stored->p, stored->salt, stored->salt_len, b);
     }
     bool same = ok && CRYPTO_memcmp(a, b, sizeof a) == 0;
     OPENSSL_cleanse(a, sizeof a);
@@ -171,16 +206,14 @@ bool dc_credential_verify(const dc_credential *stored, const char *given)
     return same;
 }
 
-char *dc_credential_hash_salted(const char *secret, unsigned iterations, const uint8_t *salt,
-                                size_t salt_len, GError **error)
+char *dc_credential_hash_salted(const char *secret, uint64_t n, uint32_t r, uint32_t p,
+                                const uint8_t *salt, size_t salt_len, GError **error)
 {
     if (!dc_credential_secret_valid(secret)) {
         invalid(error, "a secret must be 8 to 128 printable ASCII characters without spaces");
         return NULL;
     }
-    if (iterations < DC_CREDENTIAL_ITERATIONS_MIN || iterations > DC_CREDENTIAL_ITERATIONS_MAX) {
-        invalid(error, "the iteration count must be from %u to %u", DC_CREDENTIAL_ITERATIONS_MIN,
-                DC_CREDENTIAL_ITERATIONS_MAX);
+    if (!check_params(n, r, p, error)) {
         return NULL;
     }
     if (salt_len < DC_CREDENTIAL_SALT_LEN || salt_len > DC_CREDENTIAL_SALT_MAX) {
@@ -189,24 +222,25 @@ char *dc_credential_hash_salted(const char *secret, unsigned iterations, const u
         return NULL;
     }
     uint8_t key[DC_CREDENTIAL_HASH_LEN];
-    if (!derive(secret, iterations, salt, salt_len, key)) {
-        invalid(error, "PBKDF2 failed (OpenSSL)");
+    if (!derive(secret, n, r, p, salt, salt_len, key)) {
+        invalid(error, "scrypt failed (OpenSSL)");
         return NULL;
     }
     g_autofree char *s = g_base64_encode(salt, salt_len);
     g_autofree char *h = g_base64_encode(key, sizeof key);
     OPENSSL_cleanse(key, sizeof key);
-    return g_strdup_printf(PREFIX "%u$%s$%s", iterations, s, h);
+    return g_strdup_printf(PREFIX "%" G_GUINT64_FORMAT "$%u$%u$%s$%s", n, r, p, s, h);
 }
 
-char *dc_credential_hash(const char *secret, unsigned iterations, GError **error)
+char *dc_credential_hash(const char *secret, uint64_t n, GError **error)
 {
     uint8_t salt[DC_CREDENTIAL_SALT_LEN];
     if (RAND_bytes(salt, sizeof salt) != 1) {
         invalid(error, "no random salt (OpenSSL RAND_bytes failed)");
         return NULL;
     }
-    return dc_credential_hash_salted(secret, iterations, salt, sizeof salt, error);
+    return dc_credential_hash_salted(secret, n ? n : DC_CREDENTIAL_N, DC_CREDENTIAL_R,
+                                     DC_CREDENTIAL_P, salt, sizeof salt, error);
 }
 
 char *dc_credential_generate(void)

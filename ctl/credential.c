@@ -18,8 +18,8 @@ GOptionGroup *dc_ctl_credential_options(dc_ctl_credential_opts *o)
          "credential: hash the secret read from standard input (one line) instead of making "
          "one",
          NULL},
-        {"iterations", 0, 0, G_OPTION_ARG_INT, &o->iterations,
-         "credential: PBKDF2 iterations (default " G_STRINGIFY(DC_CREDENTIAL_ITERATIONS) ")", "N"},
+        {"cost", 0, 0, G_OPTION_ARG_INT, &o->cost,
+         "credential: scrypt's N, a power of two (default " G_STRINGIFY(DC_CREDENTIAL_N) ")", "N"},
         G_OPTION_ENTRY_NULL,
     };
     GOptionGroup *g = g_option_group_new("credential", "Options of the credential verb:",
@@ -116,11 +116,10 @@ int dc_ctl_credential_run(const dc_ctl_credential_opts *o, const char *site,
                      "see --help-credential)\n");
         return DC_CTL_EXIT_USAGE;
     }
-    unsigned iterations = o->iterations > 0 ? (unsigned)o->iterations : DC_CREDENTIAL_ITERATIONS;
-    if (o->iterations < 0 || iterations < DC_CREDENTIAL_ITERATIONS_MIN ||
-        iterations > DC_CREDENTIAL_ITERATIONS_MAX) {
-        fprintf(err, "diemcau-ctl: --iterations must be from %u to %u\n",
-                DC_CREDENTIAL_ITERATIONS_MIN, DC_CREDENTIAL_ITERATIONS_MAX);
+    uint64_t n = o->cost > 0 ? (uint64_t)o->cost : DC_CREDENTIAL_N;
+    if (o->cost < 0 || n < DC_CREDENTIAL_N_MIN || n > DC_CREDENTIAL_N_MAX || (n & (n - 1)) != 0) {
+        fprintf(err, "diemcau-ctl: --cost must be a power of two from %u to %u\n",
+                DC_CREDENTIAL_N_MIN, DC_CREDENTIAL_N_MAX);
         return DC_CTL_EXIT_USAGE;
     }
     g_autoptr(GError) e = NULL;
@@ -135,7 +134,7 @@ int dc_ctl_credential_run(const dc_ctl_credential_opts *o, const char *site,
                                    : "diemcau-ctl: the random generator failed\n");
         return o->from_stdin ? DC_CTL_EXIT_USAGE : DC_CTL_EXIT_ERROR;
     }
-    g_autofree char *hash = dc_credential_hash(secret, iterations, &e);
+    g_autofree char *hash = dc_credential_hash(secret, n, &e);
     if (!hash) {
         fprintf(err, "diemcau-ctl: %s\n", e->message);
         wipe_free(secret);

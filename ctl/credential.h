@@ -4,7 +4,7 @@
  *   diemcau-ctl credential SITE          a new random secret for SITE
  *   diemcau-ctl credential --technician  one for the technician API
  *     --stdin           hash the secret read from standard input instead
- *     --iterations N    PBKDF2 iterations (default DC_CREDENTIAL_ITERATIONS)
+ *     --cost N          scrypt's N, a power of two (default DC_CREDENTIAL_N)
  *     --config FILE     SITE must be one of the file's sites
  *     --json            {"site", "group", "line", "secret"} for scripts
  *
@@ -20,10 +20,10 @@
 typedef struct {
     gboolean technician; /* the technician's credential instead of a site's */
     gboolean from_stdin; /* hash a given secret, read from @in */
-    int iterations;      /* 0 = the default */
+    int cost;            /* scrypt's N; 0 = the default */
 } dc_ctl_credential_opts;
 
-/* The verb's options (--technician, --stdin, --iterations) as an option
+/* The verb's options (--technician, --stdin, --cost) as an option
  * group filling @o; the context takes the group. */
 GOptionGroup *dc_ctl_credential_options(dc_ctl_credential_opts *o);
 

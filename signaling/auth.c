@@ -11,8 +11,8 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-/* PBKDF2s at once: the machine's other work (the bridge, sites on the same
- * host) keeps a core even while a burst of sites joins. */
+/* Hashes at once (16 MiB each with the default parameters): the machine's other work (the bridge,
+ * sites on the same host) keeps a core even while a burst of sites joins. */
 #define WORKERS 2
 /* Checks under way at most; more are refused (DC_AUTH_BUSY). */
 #define MAX_JOBS 256
@@ -40,7 +40,7 @@ struct dc_auth {
     GThreadPool *pool;
     GAsyncQueue *done; /* jobs back from the workers */
     GSource *wake;     /* dispatches them on ctx */
-    gint stopping;     /* atomic: workers skip the PBKDF2 */
+    gint stopping;     /* atomic: workers skip the hash */
     bool cache_ok;     /* the MAC key could be drawn */
     uint8_t mac_key[32];
     GHashTable *cache; /* const dc_credential * → uint8_t[MAC_LEN] */
@@ -135,6 +135,9 @@ static void work(gpointer data, gpointer user)
     dc_auth *a = user;
     if (!g_atomic_int_get(&a->stopping)) {
         job->ok = dc_credential_verify(job->stored, job->given);
+        /* The pool's threads are GLib's and outlive this job (and maybe the
+         * process's last free): release OpenSSL's per-thread state now. */
+        OPENSSL_thread_stop();
     }
     g_async_queue_push(a->done, job);
     g_main_context_wakeup(a->ctx);
@@ -167,7 +170,7 @@ dc_auth *dc_auth_new(const dc_throttle_params *throttle)
     g_source_attach(a->wake, a->ctx);
     a->cache_ok = RAND_bytes(a->mac_key, sizeof a->mac_key) == 1;
     if (!a->cache_ok) {
-        g_warning("no random key (OpenSSL RAND_bytes failed): every check runs the full PBKDF2");
+        g_warning("no random key (OpenSSL RAND_bytes failed): every check runs the full hash");
     }
     a->cache = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     a->jobs = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -182,7 +185,7 @@ void dc_auth_free(dc_auth *a)
         return;
     }
     g_atomic_int_set(&a->stopping, 1);
-    g_thread_pool_free(a->pool, FALSE, TRUE); /* queued jobs skip the PBKDF2 */
+    g_thread_pool_free(a->pool, FALSE, TRUE); /* queued jobs skip the hash */
     while (g_async_queue_try_pop(a->done)) {
         /* every job is also in a->jobs, freed below */
     }

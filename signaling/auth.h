@@ -8,7 +8,8 @@
  *     second). Only verified secrets are cached, one per stored credential.
  *  2. the throttle (signaling/throttle): an address with many recent wrong
  *     credentials waits first, on a GLib timeout.
- *  3. the PBKDF2 (common/credential) on one of at most two worker threads.
+ *  3. the slow hash (scrypt, common/credential) on one of at most two worker
+ *     threads.
  *  4. back on the main context: a success is cached, a failure counted
  *     against the address (and logged when it starts slowing it), then the
  *     caller's callback.
@@ -38,7 +39,7 @@ typedef void (*dc_auth_done_fn)(void *user, bool ok);
 
 /* @throttle NULL = dc_throttle_defaults(). */
 dc_auth *dc_auth_new(const dc_throttle_params *throttle);
-/* Drops every check under way without calling back (it waits for PBKDF2s
+/* Drops every check under way without calling back (it waits for hashes
  * already running on a worker, a few tens of ms). */
 void dc_auth_free(dc_auth *auth);
 

@@ -27,10 +27,10 @@
 
 #define WAIT_MS 6000
 /* The technician's secret, and the hash the service's config keeps of it
- * (diemcau-ctl credential --technician --stdin --iterations 10000). */
+ * (diemcau-ctl credential --technician --stdin --cost 4096). */
 #define TECH "tech-secret-000001"
 #define TECH_HASH                                                                                  \
-    "pbkdf2-sha256$10000$uiuj7/QlykJPuu4FM7H4aA==$HJy0xyIxqfOAs9l9t1GvvktTgESsyy7EsWy3XDAw8q4="
+    "scrypt$4096$8$1$muglJwUBO1kqWeRG8ltp7A==$4fiGycqNC7/XDxs0JuefaG7NvFq1z0P1v0wgX6xPcQY="
 
 static const char *signal_bin, *ctl_bin;
 
@@ -652,7 +652,7 @@ static void check_pair(const char *secret, const char *line, const char *key)
     g_autoptr(GError) e = NULL;
     g_autoptr(dc_credential) c = dc_credential_parse(line + strlen(prefix), &e);
     g_assert_no_error(e);
-    g_assert_cmpint(c->kind, ==, DC_CREDENTIAL_PBKDF2_SHA256);
+    g_assert_cmpint(c->kind, ==, DC_CREDENTIAL_SCRYPT);
     g_assert_true(dc_credential_verify(c, secret));
     g_assert_false(dc_credential_verify(c, "not-the-secret"));
 }
@@ -660,7 +660,7 @@ static void check_pair(const char *secret, const char *line, const char *key)
 static void test_credential_verb(void)
 {
     g_autofree char *out = NULL, *err = NULL;
-    const char *const site[] = {"credential", "can-loc", "--iterations", "10000", NULL};
+    const char *const site[] = {"credential", "can-loc", "--cost", "4096", NULL};
     g_assert_cmpint(run_ctl(NULL, &out, &err, site), ==, 0);
     g_test_message("\n%s", out);
     g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
@@ -680,8 +680,7 @@ static void test_credential_verb(void)
     g_free(out);
     g_free(err);
 
-    const char *const tech[] = {"--json",       "credential", "--technician",
-                                "--iterations", "10000",      NULL};
+    const char *const tech[] = {"--json", "credential", "--technician", "--cost", "4096", NULL};
     g_assert_cmpint(run_ctl(NULL, &out, &err, tech), ==, 0);
     g_autoptr(JsonNode) j = parse(out);
     JsonObject *o = json_node_get_object(j);
@@ -698,7 +697,7 @@ static void test_credential_verb(void)
     g_assert_true(g_str_has_suffix(out, "\n"));
     out[strlen(out) - 1] = '\0';
     g_assert_null(strchr(out, '\n')); /* one line, for scripts */
-    g_assert_true(g_str_has_prefix(out, "credential = pbkdf2-sha256$100000$"));
+    g_assert_true(g_str_has_prefix(out, "credential = scrypt$16384$8$1$"));
     check_pair("ductho-secret-03", out, "credential");
     g_free(out);
     g_free(err);
@@ -711,7 +710,7 @@ static void test_credential_verb(void)
         {NULL, {"credential", NULL}, "SITE, or --technician"},
         {NULL, {"credential", "tinh", "--technician", NULL}, "SITE, or --technician"},
         {NULL, {"credential", "Can_Loc", NULL}, "not a site id"},
-        {NULL, {"credential", "tinh", "--iterations", "1000", NULL}, "--iterations"},
+        {NULL, {"credential", "tinh", "--cost", "5000", NULL}, "--cost"},
         {"short\n", {"credential", "tinh", "--stdin", NULL}, "8 to 128"},
         {"", {"credential", "tinh", "--stdin", NULL}, "no secret"},
         {NULL, {"credential", "tinh", "extra", NULL}, "expected one of"},
@@ -738,8 +737,7 @@ static void test_credential_verb(void)
     g_assert_nonnull(strstr(err, "has no [site.ha-noi]"));
     g_free(out);
     g_free(err);
-    const char *const known[] = {"--config",     ini,     "credential", "tinh",
-                                 "--iterations", "10000", NULL};
+    const char *const known[] = {"--config", ini, "credential", "tinh", "--cost", "4096", NULL};
     g_assert_cmpint(run_ctl(NULL, &out, &err, known), ==, 0);
     g_assert_nonnull(strstr(out, "site tinh · Công an tỉnh Hà Tĩnh"));
     g_unlink(ini);

@@ -52,7 +52,7 @@ static void wait_idle(dc_auth *auth)
 
 static dc_credential *stored(const char *secret)
 {
-    g_autofree char *h = dc_credential_hash(secret, DC_CREDENTIAL_ITERATIONS_MIN, NULL);
+    g_autofree char *h = dc_credential_hash(secret, DC_CREDENTIAL_N_MIN, NULL);
     return dc_credential_parse(h, NULL);
 }
 

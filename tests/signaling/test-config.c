@@ -55,11 +55,11 @@ static void test_default_loads(void)
     for (size_t i = 0; i < cfg->n_sites; i++) {
         chairs += cfg->sites[i].role == DC_ROLE_CHAIR;
         g_assert_true(g_utf8_validate(cfg->sites[i].name, -1, NULL));
-        g_assert_cmpint(cfg->sites[i].credential->kind, ==, DC_CREDENTIAL_PBKDF2_SHA256);
+        g_assert_cmpint(cfg->sites[i].credential->kind, ==, DC_CREDENTIAL_SCRYPT);
     }
     g_assert_null(dc_config_plain_credentials(cfg));
     g_assert_nonnull(cfg->technician_credential);
-    g_assert_cmpint(cfg->technician_credential->kind, ==, DC_CREDENTIAL_PBKDF2_SHA256);
+    g_assert_cmpint(cfg->technician_credential->kind, ==, DC_CREDENTIAL_SCRYPT);
     g_assert_cmpuint(chairs, ==, 1);
     g_assert_cmpstr(dc_config_chair(cfg)->id, ==, "tinh");
     g_assert_cmpstr(dc_config_chair(cfg)->name, ==, "Công an tỉnh Hà Tĩnh");
@@ -194,25 +194,25 @@ static const struct {
      MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = abc\n",
      DC_CONFIG_ERROR_INVALID,
      {":6:", "[site.tinh] credential", "8 to 128"}},
-    {"hash with few iterations",
+    {"hash with a low cost",
      MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = "
-             "pbkdf2-sha256$1000$y7fcT31sqsMCQzebcKV9Zw==$"
-             "J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=\n",
+             "scrypt$1024$8$1$y7fcT31sqsMCQzebcKV9Zw==$"
+             "UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=\n",
      DC_CONFIG_ERROR_INVALID,
-     {":6:", "[site.tinh] credential", "iteration count “1000”"}},
+     {":6:", "[site.tinh] credential", "N must be a power of two from 4096"}},
     {"hash with a bad salt",
      MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = "
-             "pbkdf2-sha256$10000$y7fcT31sqsMC*zebcKV9Zw==$"
-             "J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=\n",
+             "scrypt$4096$8$1$y7fcT31sqsMC*zebcKV9Zw==$"
+             "UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=\n",
      DC_CONFIG_ERROR_INVALID,
      {":6:", "[site.tinh] credential", "salt"}},
     {"hash cut short",
      MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = "
-             "pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2dd\n",
+             "scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fp\n",
      DC_CONFIG_ERROR_INVALID,
      {":6:", "[site.tinh] credential", "hash"}},
     {"unknown hash scheme",
-     MEETING "[signaling]\ntechnician_credential = scrypt$16384$8$1$c2FsdA==$aGFzaA==\n" CHAIR,
+     MEETING "[signaling]\ntechnician_credential = argon2id$v=19$m=65536$c2FsdA$aGFzaA\n" CHAIR,
      DC_CONFIG_ERROR_INVALID,
      {":4:", "[signaling] technician_credential", "neither a hash"}},
     {"bad site id",

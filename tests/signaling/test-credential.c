@@ -6,23 +6,24 @@
 
 #include "common/credential.h"
 
-/* A fixed salt and the smallest count allowed; the hash was computed
- * independently: base64(hashlib.pbkdf2_hmac("sha256", secret, salt, 10000)). */
+/* A fixed salt and the smallest cost allowed; the hash was computed apart:
+ * base64(hashlib.scrypt(secret, salt=salt, n=4096, r=8, p=1, dklen=32)). */
 #define KNOWN_SECRET "abcdefgh12345678"
 #define KNOWN_HASH                                                                                 \
-    "pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI="
+    "scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs="
 
 static void test_hash_then_verify(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *h =
-        dc_credential_hash("tinh-secret-0001", DC_CREDENTIAL_ITERATIONS_MIN, &error);
+    g_autofree char *h = dc_credential_hash("tinh-secret-0001", DC_CREDENTIAL_N_MIN, &error);
     g_assert_no_error(error);
-    g_assert_true(g_str_has_prefix(h, "pbkdf2-sha256$10000$"));
+    g_assert_true(g_str_has_prefix(h, "scrypt$4096$8$1$"));
     g_autoptr(dc_credential) c = dc_credential_parse(h, &error);
     g_assert_no_error(error);
-    g_assert_cmpint(c->kind, ==, DC_CREDENTIAL_PBKDF2_SHA256);
-    g_assert_cmpuint(c->iterations, ==, DC_CREDENTIAL_ITERATIONS_MIN);
+    g_assert_cmpint(c->kind, ==, DC_CREDENTIAL_SCRYPT);
+    g_assert_cmpuint(c->n, ==, DC_CREDENTIAL_N_MIN);
+    g_assert_cmpuint(c->r, ==, 8);
+    g_assert_cmpuint(c->p, ==, 1);
     g_assert_cmpuint(c->salt_len, ==, DC_CREDENTIAL_SALT_LEN);
     g_assert_null(dc_credential_plain(c));
     g_assert_true(dc_credential_verify(c, "tinh-secret-0001"));
@@ -36,8 +37,7 @@ static void test_hash_then_verify(void)
     g_assert_false(dc_credential_verify(NULL, "tinh-secret-0001"));
 
     /* A fresh salt every time: the same secret, another string. */
-    g_autofree char *h2 =
-        dc_credential_hash("tinh-secret-0001", DC_CREDENTIAL_ITERATIONS_MIN, &error);
+    g_autofree char *h2 = dc_credential_hash("tinh-secret-0001", DC_CREDENTIAL_N_MIN, &error);
     g_assert_cmpstr(h, !=, h2);
 }
 
@@ -46,12 +46,23 @@ static void test_known_value(void)
     static const uint8_t salt[16] = {0xcb, 0xb7, 0xdc, 0x4f, 0x7d, 0x6c, 0xaa, 0xc3,
                                      0x02, 0x43, 0x37, 0x9b, 0x70, 0xa5, 0x7d, 0x67};
     g_autoptr(GError) error = NULL;
-    g_autofree char *h = dc_credential_hash_salted(KNOWN_SECRET, 10000, salt, sizeof salt, &error);
+    g_autofree char *h =
+        dc_credential_hash_salted(KNOWN_SECRET, 4096, 8, 1, salt, sizeof salt, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(h, ==, KNOWN_HASH);
     g_autoptr(dc_credential) c = dc_credential_parse(KNOWN_HASH, &error);
     g_assert_no_error(error);
     g_assert_true(dc_credential_verify(c, KNOWN_SECRET));
+    /* Other r and p are read and used (the string says which). */
+    g_autofree char *h2 =
+        dc_credential_hash_salted(KNOWN_SECRET, 4096, 4, 2, salt, sizeof salt, &error);
+    g_assert_true(g_str_has_prefix(h2, "scrypt$4096$4$2$y7fcT31sqsMCQzebcKV9Zw==$"));
+    g_assert_cmpstr(h2, !=, h);
+    g_autoptr(dc_credential) c2 = dc_credential_parse(h2, &error);
+    g_assert_cmpuint(c2->r, ==, 4);
+    g_assert_cmpuint(c2->p, ==, 2);
+    g_assert_true(dc_credential_verify(c2, KNOWN_SECRET));
+    g_assert_false(dc_credential_verify(c2, "abcdefgh12345679"));
 }
 
 static void test_malformed(void)
@@ -59,45 +70,56 @@ static void test_malformed(void)
     static const struct {
         const char *text, *why;
     } cases[] = {
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==", "ITERATIONS$SALT$HASH"},
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI="
-         "$x",
-         "ITERATIONS$SALT$HASH"},
-        {"pbkdf2-sha256$9999$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
-         "iteration count"},
-        {"pbkdf2-sha256$010000$y7fcT31sqsMCQzebcKV9Zw==$"
-         "J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
-         "iteration count"},
-        {"pbkdf2-sha256$10000000000$y7fcT31sqsMCQzebcKV9Zw==$"
-         "J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
-         "iteration count"},
-        {"pbkdf2-sha256$1e5$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
-         "iteration count"},
-        {"pbkdf2-sha256$$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
-         "iteration count"},
-        /* salt: 12 bytes, junk, missing padding, not canonical */
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzeb$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==", "scrypt$N$r$p$SALT$HASH"},
+        {"scrypt$4096$8$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "scrypt$N$r$p$SALT$HASH"},
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=$x",
+         "scrypt$N$r$p$SALT$HASH"},
+        /* parameters: N too small, not a power of two, too big, leading zero,
+         * not a number, empty; r and p out of range; too much memory */
+        {"scrypt$2048$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "power of two"},
+        {"scrypt$5000$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "power of two"},
+        {"scrypt$2097152$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$04096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$4k$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$4096$0$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$4096$33$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$4096$8$17$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$4096$8$-1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "N$r$p in range"},
+        {"scrypt$1048576$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "more than 256 MiB"},
+        /* salt: 12 bytes, junk, missing padding, not canonical, empty */
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzeb$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=", "salt"},
+        {"scrypt$4096$8$1$y7fcT31s.sMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
          "salt"},
-        {"pbkdf2-sha256$10000$y7fcT31s.sMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+"
-         "xhY30YXQzI=",
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
          "salt"},
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zx==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
          "salt"},
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zx==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+"
-         "xhY30YXQzI=",
-         "salt"},
-        {"pbkdf2-sha256$10000$$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=", "salt"},
-        /* hash: 24 bytes, 33 bytes, = in the middle */
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX", "hash"},
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==$"
-         "J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzIA",
+        {"scrypt$4096$8$1$$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=", "salt"},
+        /* hash: 24 bytes, 33 bytes, '=' in the middle, empty */
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038", "hash"},
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1CsA",
          "hash"},
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0a=11uANn2ddvDwX+"
-         "xhY30YXQzI=",
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0Vy=BR0RNU0fpDpe038f1r1ZzbX1Cs=",
          "hash"},
-        {"pbkdf2-sha256$10000$y7fcT31sqsMCQzebcKV9Zw==$", "hash"},
+        {"scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$", "hash"},
         /* other schemes, and plain secrets that break the rules */
-        {"pbkdf2-sha1$10000$y7fcT31sqsMCQzebcKV9Zw==$J8sfl2pl6U143Rhi0al11uANn2ddvDwX+xhY30YXQzI=",
+        {"pbkdf2-sha256$100000$y7fcT31sqsMCQzebcKV9Zw==$"
+         "UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
+         "neither a hash"},
+        {"SCRYPT$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=",
          "neither a hash"},
         {"$2b$12$abcdefghijklmnopqrstuv", "neither a hash"},
         {"secret$with-a-dollar", "neither a hash"},
@@ -141,16 +163,17 @@ static void test_plain(void)
 static void test_hash_refuses(void)
 {
     static const uint8_t salt[DC_CREDENTIAL_SALT_MAX + 1] = {0};
-    g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
-    g_assert_null(dc_credential_hash("short", DC_CREDENTIAL_ITERATIONS, &e1));
+    g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL;
+    g_assert_null(dc_credential_hash("short", 0, &e1));
     g_assert_error(e1, DC_CREDENTIAL_ERROR, DC_CREDENTIAL_ERROR_INVALID);
-    g_assert_null(dc_credential_hash("long-enough", DC_CREDENTIAL_ITERATIONS_MIN - 1, &e2));
+    g_assert_null(dc_credential_hash("long-enough", DC_CREDENTIAL_N_MIN / 2, &e2));
     g_assert_error(e2, DC_CREDENTIAL_ERROR, DC_CREDENTIAL_ERROR_INVALID);
-    g_assert_null(dc_credential_hash_salted("long-enough", DC_CREDENTIAL_ITERATIONS, salt, 8, &e3));
+    g_assert_null(dc_credential_hash_salted("long-enough", 4096, 8, 1, salt, 8, &e3));
     g_assert_error(e3, DC_CREDENTIAL_ERROR, DC_CREDENTIAL_ERROR_INVALID);
-    g_assert_null(
-        dc_credential_hash_salted("long-enough", DC_CREDENTIAL_ITERATIONS, salt, sizeof salt, &e4));
+    g_assert_null(dc_credential_hash_salted("long-enough", 4096, 8, 1, salt, sizeof salt, &e4));
     g_assert_error(e4, DC_CREDENTIAL_ERROR, DC_CREDENTIAL_ERROR_INVALID);
+    g_assert_null(dc_credential_hash_salted("long-enough", 4096, 8, 0, salt, 16, &e5));
+    g_assert_error(e5, DC_CREDENTIAL_ERROR, DC_CREDENTIAL_ERROR_INVALID);
     g_assert_true(dc_credential_secret_valid("12345678"));
     g_assert_false(dc_credential_secret_valid("1234567"));
     g_assert_false(dc_credential_secret_valid("Hà-Tĩnh-01"));
@@ -185,21 +208,22 @@ static void test_generate(void)
         g_assert_cmpuint(used[i], >, 40);
     }
     g_autofree char *s = dc_credential_generate();
-    g_autofree char *h = dc_credential_hash(s, DC_CREDENTIAL_ITERATIONS_MIN, NULL);
+    g_autofree char *h = dc_credential_hash(s, DC_CREDENTIAL_N_MIN, NULL);
     g_autoptr(dc_credential) c = dc_credential_parse(h, NULL);
     g_assert_true(dc_credential_verify(c, s));
 }
 
-/* The default count: one check on this machine, for the record (README
+/* The default cost: one check on this machine, for the record (README
  * states the figure of the reference machine). Never asserted. */
 static void test_default_cost(void)
 {
-    g_autofree char *h = dc_credential_hash("tinh-secret-0001", DC_CREDENTIAL_ITERATIONS, NULL);
+    g_autofree char *h = dc_credential_hash("tinh-secret-0001", 0, NULL);
+    g_assert_true(g_str_has_prefix(h, "scrypt$16384$8$1$"));
     g_autoptr(dc_credential) c = dc_credential_parse(h, NULL);
     int64_t t0 = g_get_monotonic_time();
     g_assert_true(dc_credential_verify(c, "tinh-secret-0001"));
-    g_test_message("one check at %u iterations: %.1f ms", DC_CREDENTIAL_ITERATIONS,
-                   (double)(g_get_monotonic_time() - t0) / 1000.0);
+    g_test_message("one check at N = %u, r = %u, p = %u: %.1f ms", DC_CREDENTIAL_N, DC_CREDENTIAL_R,
+                   DC_CREDENTIAL_P, (double)(g_get_monotonic_time() - t0) / 1000.0);
 }
 
 int main(int argc, char **argv)

@@ -21,17 +21,17 @@
 #define WAIT_MS 4000
 #define QUIET_MS 250
 
-/* The sites' secrets, and what the config keeps of them: PBKDF2 hashes
- * (diemcau-ctl credential SITE --stdin --iterations 10000). */
+/* The sites' secrets, and what the config keeps of them: scrypt hashes
+ * (diemcau-ctl credential SITE --stdin --cost 4096). */
 #define CRED_TINH "tinh-secret-0001"
 #define CRED_CAN_LOC "canloc-secret-02"
 #define CRED_DUC_THO "ductho-secret-03"
 #define HASH_TINH                                                                                  \
-    "pbkdf2-sha256$10000$FKPBwy4mvYvNI9yHRgzxzg==$GjK13eoXRSTCcXrXMld1aZr257vrNnvuWKovUL8M2B8="
+    "scrypt$4096$8$1$29s2f7KcXWMJZP4U03dmhA==$Gnkhx00k0y8OuCBYrq/pa9+K6ZrlaGsymKh/XrY3lGk="
 #define HASH_CAN_LOC                                                                               \
-    "pbkdf2-sha256$10000$EIBzNow5P8EsX3Zm3zFk9A==$qrOBlzSOHwIkRtgVoZrvyY25lAaaa5wOiGkeNMsEpCs="
+    "scrypt$4096$8$1$1Y+b35JZbxD+kSHBMOtwrA==$YyEoga85zs5TvvdHkZmn9MOWagz5QRCy9gv2U/X7LO8="
 #define HASH_DUC_THO                                                                               \
-    "pbkdf2-sha256$10000$lrEuMjj3U4FgdomBEzdNJw==$ASa0TcS7vn9ZEjz+a1XX3AQNdOLTHiaWnmAKikwPSco="
+    "scrypt$4096$8$1$OliGihtCY6jxkhkKjqUzGQ==$qr1qE0NaKbYKv8L1uvk0HUmNeoFbwobsfUPO9CqWiAo="
 
 static const char *signal_bin;
 
