@@ -121,6 +121,7 @@ def diemcau_ns_run(hb, args, workdir, ns):
             return {"server": "diemcau-ns", "meetings": 1, "error": "signaling did not start"}
         rep_path = os.path.join(workdir, "load-diemcau-ns.json")
         cmd = ns.exec() + [os.path.join(args.build, "bench", "diemcau-load"), "--config", cfg,
+                           "--credential-file", hb.DEMO_CREDENTIALS,
                            "--signal", f"ws://{SUB}.2:8080/ws", "--sites", "14",
                            "--duration", str(args.duration), "--json", rep_path]
         llog = open(os.path.join(workdir, "load-diemcau-ns.log"), "w")

@@ -2,6 +2,7 @@
  * (BENCHMARKS.md, issue 7).
  *
  *   diemcau-load --signal ws://127.0.0.1:8080/ws --config config/hatinh.ini \
+ *                --credential-file config/hatinh-demo-credentials.ini \
  *                --meetings 1 --sites 14 --duration 30 --json report.json
  *
  * Every site joins through diemcau-signal (docs/protocol.md) with the
@@ -580,13 +581,14 @@ static void counts_json(JsonBuilder *b, const dc_load_counts *c, const dc_load_h
 
 /* Fills site j of meeting m: identity, random SSRCs, sequence numbers and
  * timestamps, and the send-time table of its loops. */
-static void site_init(dc_load_site *s, dc_load_meeting *m, int j, const dc_config_site *cs)
+static void site_init(dc_load_site *s, dc_load_meeting *m, int j, const dc_config_site *cs,
+                      const char *secret)
 {
     const dc_load_media *media = m->load->media;
     s->m = m;
     s->index = j;
     s->id = g_strdup(cs->id);
-    s->credential = g_strdup(cs->credential);
+    s->credential = g_strdup(secret);
     s->streams = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
     for (int k = 0; k < DC_MEDIA_KINDS; k++) {
         s->ssrc[k] = g_random_int() | 1;
@@ -734,10 +736,40 @@ static void load_teardown(dc_load *L, GMainLoop *loop)
     g_free(L->meetings);
 }
 
+/* The secrets of the first @n sites: from [site.ID] credential of the
+ * credential file at @path, else the config's plain-text ones. Only when
+ * @needed (diemcau-signal checks them; Janus does not): else empty strings. */
+static char **site_secrets(const dc_config *config, int n, const char *path, bool needed,
+                           GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (path && !g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, error)) {
+        return NULL;
+    }
+    g_auto(GStrv) out = g_new0(char *, n + 1);
+    for (int j = 0; j < n; j++) {
+        const dc_config_site *cs = &config->sites[j];
+        g_autofree char *group = g_strdup_printf("site.%s", cs->id);
+        char *v = path ? g_key_file_get_string(kf, group, "credential", NULL) : NULL;
+        if (!v && dc_credential_plain(cs->credential)) {
+            v = g_strdup(dc_credential_plain(cs->credential));
+        }
+        if (!v && needed) {
+            g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                        "no secret for site %s: give --credential-file FILE with [%s] "
+                        "credential = SECRET (the config keeps only its hash)",
+                        cs->id, group);
+            return NULL;
+        }
+        out[j] = v ? g_strstrip(v) : g_strdup("");
+    }
+    return g_steal_pointer(&out);
+}
+
 int main(int argc, char **argv)
 {
     g_auto(GStrv) signals = NULL;
-    g_autofree char *config_path = NULL, *json_path = NULL, *janus_url = NULL;
+    g_autofree char *config_path = NULL, *json_path = NULL, *janus_url = NULL, *cred_path = NULL;
     int meetings = 1, sites = 14, fps = 15, kbps = 150;
     double duration = 20, warmup = 4, join_timeout = 0;
     gboolean smoke = FALSE;
@@ -747,7 +779,9 @@ int main(int argc, char **argv)
         {"janus", 0, 0, G_OPTION_ARG_STRING, &janus_url,
          "Janus HTTP API URL instead (http://HOST:PORT/janus), one VideoRoom per meeting", "URL"},
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-         "deployment file for the site ids and credentials", "FILE"},
+         "deployment file for the site ids (and credentials kept in plain text)", "FILE"},
+        {"credential-file", 0, 0, G_OPTION_ARG_FILENAME, &cred_path,
+         "the sites' secrets: [site.ID] credential = SECRET", "FILE"},
         {"meetings", 'm', 0, G_OPTION_ARG_INT, &meetings, "meetings (default 1)", "N"},
         {"sites", 0, 0, G_OPTION_ARG_INT, &sites, "sites per meeting (default 14)", "N"},
         {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration, "measured seconds (default 20)", "S"},
@@ -792,6 +826,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "diemcau-load: %s has only %zu sites\n", config_path, config->n_sites);
         return 2;
     }
+    g_auto(GStrv) secrets = site_secrets(config, sites, cred_path, janus_url == NULL, &error);
+    if (!secrets) {
+        fprintf(stderr, "diemcau-load: %s\n", error->message);
+        return 2;
+    }
     int64_t t0 = g_get_monotonic_time();
     dc_load_media *media = dc_load_media_new(sites, 320, 180, fps, kbps, LOOP_SECONDS, &error);
     if (!media) {
@@ -832,7 +871,7 @@ int main(int argc, char **argv)
         m->n_sites = sites;
         m->sites = g_new0(dc_load_site, sites);
         for (int j = 0; j < sites; j++) {
-            site_init(&m->sites[j], m, j, &config->sites[j]);
+            site_init(&m->sites[j], m, j, &config->sites[j], secrets[j]);
         }
     }
 

@@ -29,6 +29,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+# The sites' secrets (config/hatinh.ini keeps only their hashes).
+DEMO_CREDENTIALS = os.path.join(ROOT, "config", "hatinh-demo-credentials.ini")
 TICK = os.sysconf("SC_CLK_TCK")
 NICE = 0  # --nice: priority change of the servers and the load (root may lower it)
 
@@ -206,6 +208,7 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packe
                 return {"error": f"signaling {i} did not start"}
         rep_path = os.path.join(workdir, f"load-{meetings}.json")
         cmd = [os.path.join(build, "bench", "diemcau-load"), "--config", cfgs[0],
+               "--credential-file", DEMO_CREDENTIALS,
                "--signal", f"ws://127.0.0.1:{sig_base}/ws", "--meetings", str(meetings),
                "--sites", str(sites), "--duration", str(duration), "--json", rep_path]
         if smoke:

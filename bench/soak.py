@@ -17,7 +17,10 @@ Verdicts (printed, and in OUT/soak.json; exit 1 if one fails):
   - both servers exit 0 on SIGTERM and their logs hold no AddressSanitizer,
     LeakSanitizer or UBSan report (leaks are checked at exit);
   - RSS after warm-up does not grow: the last sample is within 8 MiB or 10 %
-    of the sample at minute 5, whichever is larger, for each server;
+    of the sample at minute 10 (minute 2 in runs under 20 minutes),
+    whichever is larger, for each server (ASan's quarantine is set to
+    16 MiB so that it fills in the first minutes instead of reading as
+    growth);
   - the load lost no packet the bridge was given (diemcau-load's loss
     ratio 0), and no site saw its own media;
   - the churning client decoded video and audio from the others in every
@@ -98,11 +101,10 @@ def main():
     wd = a.out
     config, port = harness.private_config(ROOT, wd)
     sites = harness.read_sites(config)
-    cred = a.technician_credential
-    if not cred:
-        m = re.search(r"^technician_credential = (\S+)", open(config, encoding="utf-8").read(), re.M)
-        cred = m.group(1) if m and "$" not in m.group(1) else ""
-    os.environ["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=0"
+    cred = a.technician_credential or harness.demo_credentials().get("technician", "")
+    # A small quarantine: ASan's default 256 MiB of freed-but-held memory
+    # would fill for the first minutes and read as growth.
+    os.environ["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=0:quarantine_size_mb=16"
     os.environ["LSAN_OPTIONS"] = f"suppressions={os.path.join(ROOT, 'tests', 'lsan.supp')}"
     os.environ["UBSAN_OPTIONS"] = "print_stacktrace=1"
     servers = harness.Servers(a.asan_build, config, port, wd)
@@ -114,6 +116,7 @@ def main():
     load_json = os.path.join(wd, "load.json")
     load_log = open(os.path.join(wd, "load.log"), "w")
     load = subprocess.Popen([os.path.join(a.build, "bench", "diemcau-load"), "-s", url, "-c", config,
+                             "--credential-file", harness.DEMO_CREDENTIALS,
                              "--sites", str(len(sites) - 1), "--duration", str(secs), "--warmup", "4",
                              "-j", load_json], stdout=load_log, stderr=subprocess.STDOUT)
     churn_site = sites[-1]
@@ -123,7 +126,8 @@ def main():
     next_sample, next_churn = t0, t0 + 30
     bridge, signal_p = servers.procs["bridge"], servers.procs["signal"]
     print(f"soak: {a.minutes:g} min, servers from {a.asan_build}, logs in {wd}")
-    print(f"{'min':>4} {'bridge RSS':>11} {'signal RSS':>11} {'bridge CPU':>11} {'signal CPU':>11} {'worst loss':>10}")
+    print(f"{'min':>4} {'bridge RSS':>11} {'signal RSS':>11} {'bridge CPU':>11} {'signal CPU':>11} "
+          f"{'worst loss':>10} {'load':>5}")
     try:
         while load.poll() is None and time.time() < t0 + secs + 60:
             now = time.time()
@@ -132,11 +136,12 @@ def main():
                 s = {"t_min": round((now - t0) / 60, 2),
                      "bridge_rss_kib": rss_kib(bridge.pid), "signal_rss_kib": rss_kib(signal_p.pid),
                      "bridge_cpu_s": cpu_s(bridge.pid), "signal_cpu_s": cpu_s(signal_p.pid),
-                     "worst_loss_pct": worst_loss(doc)}
+                     "worst_loss_pct": worst_loss(doc), "loadavg_1m": os.getloadavg()[0]}
                 samples.append(s)
                 print(f"{s['t_min']:4.0f} {s['bridge_rss_kib'] or 0:>8} KiB {s['signal_rss_kib'] or 0:>8} KiB "
                       f"{s['bridge_cpu_s'] or 0:>10.1f}s {s['signal_cpu_s'] or 0:>10.1f}s "
-                      f"{'-' if s['worst_loss_pct'] is None else round(s['worst_loss_pct'], 2):>10}", flush=True)
+                      f"{'-' if s['worst_loss_pct'] is None else round(s['worst_loss_pct'], 2):>10} "
+                      f"{s['loadavg_1m']:5.2f}", flush=True)
                 next_sample += 60
             if churn is None and now >= next_churn and now < t0 + secs - 200:
                 churn = harness.Client(a.build, port, churn_site[0], churn_site[3], wd, 180,
@@ -169,7 +174,8 @@ def main():
     for w in ("bridge", "signal"):
         hits = [ln for ln in servers.log(w).splitlines() if SANITIZER_RE.search(ln)]
         verdict(not hits, f"{w}: no sanitizer report (leaks checked at exit)" + (f": {hits[:3]}" if hits else ""))
-    base = next((s for s in samples if s["t_min"] >= 5), samples[0] if samples else None)
+    warm = 10 if a.minutes >= 20 else 2
+    base = next((s for s in samples if s["t_min"] >= warm), samples[0] if samples else None)
     last = samples[-1] if samples else None
     for w in ("bridge", "signal"):
         k = f"{w}_rss_kib"

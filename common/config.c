@@ -7,7 +7,6 @@
 #include "common/config.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -337,16 +336,25 @@ static bool valid_id(const char *id, size_t max)
     return true;
 }
 
-static bool valid_credential(const char *s)
+/* A credential: a scrypt hash, or (deprecated) a plain secret; see
+ * common/credential.h. Leaves *out NULL when the key is absent and not
+ * required. */
+static bool get_credential(GKeyFile *kf, load_ctx *c, const char *group, const char *key,
+                           bool required, dc_credential **out, GError **error)
 {
-    size_t n = strlen(s);
-    if (n < 8 || n > 128) {
+    g_autofree char *v = NULL;
+    if (!get_string(kf, c, group, key, required, &v, error)) {
         return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < 0x21 || s[i] > 0x7e) {
-            return false;
-        }
+    if (!v) {
+        return true;
+    }
+    g_autoptr(GError) e = NULL;
+    *out = dc_credential_parse(v, &e);
+    OPENSSL_cleanse(v, strlen(v));
+    if (!*out) {
+        fail(error, c, DC_CONFIG_ERROR_INVALID, group, key, "%s", e->message);
+        return false;
     }
     return true;
 }
@@ -384,14 +392,9 @@ static bool load_signaling(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char
     if (!get_ip(kf, c, "signaling", "address", &cfg->signal_address, error) ||
         !get_port(kf, c, "signaling", "port", 0, &cfg->signal_port, error) ||
         !get_string(kf, c, "signaling", "web_root", false, &web, error) ||
-        !get_string(kf, c, "signaling", "technician_credential", false, &cfg->technician_credential,
-                    error) ||
+        !get_credential(kf, c, "signaling", "technician_credential", false,
+                        &cfg->technician_credential, error) ||
         !get_bool(kf, c, "signaling", "metrics_open", &cfg->metrics_open, error)) {
-        return false;
-    }
-    if (cfg->technician_credential && !valid_credential(cfg->technician_credential)) {
-        fail(error, c, DC_CONFIG_ERROR_INVALID, "signaling", "technician_credential",
-             "must be 8 to 128 printable ASCII characters without spaces");
         return false;
     }
     cfg->web_root = g_canonicalize_filename(web, base_dir);
@@ -527,17 +530,12 @@ static bool load_site(GKeyFile *kf, load_ctx *c, const char *group, dc_config_si
     g_autofree char *role = NULL;
     if (!get_string(kf, c, group, "name", true, &s->name, error) ||
         !get_string(kf, c, group, "role", true, &role, error) ||
-        !get_string(kf, c, group, "credential", true, &s->credential, error)) {
+        !get_credential(kf, c, group, "credential", true, &s->credential, error)) {
         return false;
     }
     if (!dc_config_role_parse(role, &s->role)) {
         fail(error, c, DC_CONFIG_ERROR_INVALID, group, "role",
              "unknown role “%s” (chair, district or observer)", role);
-        return false;
-    }
-    if (!valid_credential(s->credential)) {
-        fail(error, c, DC_CONFIG_ERROR_INVALID, group, "credential",
-             "must be 8 to 128 printable ASCII characters without spaces");
         return false;
     }
     return true;
@@ -645,10 +643,7 @@ void dc_config_free(dc_config *config)
     for (size_t i = 0; i < config->n_sites; i++) {
         g_free(config->sites[i].id);
         g_free(config->sites[i].name);
-        if (config->sites[i].credential) {
-            OPENSSL_cleanse(config->sites[i].credential, strlen(config->sites[i].credential));
-        }
-        g_free(config->sites[i].credential);
+        dc_credential_free(config->sites[i].credential);
     }
     /* A site that failed half way is counted but may hold partial strings:
      * the loop above frees those too (g_free(NULL) is fine). */
@@ -657,10 +652,7 @@ void dc_config_free(dc_config *config)
     g_free(config->meeting_id);
     g_free(config->meeting_title);
     g_free(config->signal_address);
-    if (config->technician_credential) {
-        OPENSSL_cleanse(config->technician_credential, strlen(config->technician_credential));
-    }
-    g_free(config->technician_credential);
+    dc_credential_free(config->technician_credential);
     g_free(config->web_root);
     g_free(config->tls_certificate);
     g_free(config->tls_key);
@@ -719,19 +711,21 @@ bool dc_config_role_parse(const char *name, dc_role *role)
     return false;
 }
 
-static bool sha256(const char *s, unsigned char out[32])
+char **dc_config_plain_credentials(const dc_config *config)
 {
-    unsigned int n = 32;
-    return EVP_Digest(s, strlen(s), out, &n, EVP_sha256(), NULL) == 1 && n == 32;
-}
-
-bool dc_config_credential_equal(const char *expected, const char *given)
-{
-    unsigned char a[32], b[32];
-    bool ok = sha256(expected ? expected : "", a);
-    ok = sha256(given ? given : "", b) && ok;
-    bool same = ok && CRYPTO_memcmp(a, b, sizeof a) == 0;
-    OPENSSL_cleanse(a, sizeof a);
-    OPENSSL_cleanse(b, sizeof b);
-    return same && expected != NULL && given != NULL;
+    GPtrArray *out = g_ptr_array_new();
+    if (dc_credential_plain(config->technician_credential)) {
+        g_ptr_array_add(out, g_strdup("[signaling] technician_credential"));
+    }
+    for (size_t i = 0; i < config->n_sites; i++) {
+        if (dc_credential_plain(config->sites[i].credential)) {
+            g_ptr_array_add(out, g_strdup_printf("[site.%s] credential", config->sites[i].id));
+        }
+    }
+    if (out->len == 0) {
+        g_ptr_array_free(out, TRUE);
+        return NULL;
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
 }

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/credential.h"
+
 G_BEGIN_DECLS
 
 #define DC_CONFIG_ERROR (dc_config_error_quark())
@@ -52,8 +54,9 @@ typedef struct {
     char *id;   /* [a-z0-9-], from the group name [site.<id>] */
     char *name; /* UTF-8, e.g. "Huyện Can Lộc" */
     dc_role role;
-    char *credential; /* printable ASCII, 8..128 bytes; compare only with
-                       * dc_config_credential_equal() */
+    /* Never NULL: a hash, or a plain secret (deprecated); check a presented
+     * secret with dc_credential_verify(). */
+    dc_credential *credential;
 } dc_config_site;
 
 typedef struct {
@@ -67,21 +70,20 @@ typedef struct {
                           * meeting; default false (open from the start) */
 
     /* [signaling] */
-    char *signal_address;        /* IP literal, default 127.0.0.1 */
-    uint16_t signal_port;        /* default 8080; 0 = any free port */
-    char *web_root;              /* absolute path (resolved against the file's folder) */
-    char *technician_credential; /* NULL when not set: the technician API
-                                  * (/api/stats, /metrics) then refuses
-                                  * everyone; compare only with
-                                  * dc_config_credential_equal() */
-    bool metrics_open;           /* /metrics without a credential, for peers on
-                                  * loopback only; default false */
-    dc_tls_mode tls;             /* default DC_TLS_AUTO */
-    char *tls_certificate;       /* PEM, absolute; default "diemcau-signal.crt"
-                                  * next to the config file */
-    char *tls_key;               /* PEM, absolute; default "diemcau-signal.key" */
-    bool tls_generate;           /* neither path was set: a missing pair is made
-                                  * (self-signed) at the first start */
+    char *signal_address; /* IP literal, default 127.0.0.1 */
+    uint16_t signal_port; /* default 8080; 0 = any free port */
+    char *web_root;       /* absolute path (resolved against the file's folder) */
+    /* NULL when not set: the technician API (/api/stats, /metrics) then
+     * refuses everyone. A hash, or a plain secret (deprecated). */
+    dc_credential *technician_credential;
+    bool metrics_open; /* /metrics without a credential, for peers on
+                        * loopback only; default false */
+    dc_tls_mode tls;       /* default DC_TLS_AUTO */
+    char *tls_certificate; /* PEM, absolute; default "diemcau-signal.crt"
+                            * next to the config file */
+    char *tls_key;         /* PEM, absolute; default "diemcau-signal.key" */
+    bool tls_generate;     /* neither path was set: a missing pair is made
+                            * (self-signed) at the first start */
 
     /* [bridge] */
     char *bridge_address;   /* control link address, default 127.0.0.1 */
@@ -130,11 +132,10 @@ const char *dc_config_role_name(dc_role role);
 /* Parses a role name; false when unknown. */
 bool dc_config_role_parse(const char *name, dc_role *role);
 
-/* Compares a configured credential with a presented one in constant time: both
- * are hashed with SHA-256 and the digests compared with CRYPTO_memcmp, so the
- * time depends on neither the contents nor the lengths' difference. NULL
- * never matches. */
-bool dc_config_credential_equal(const char *expected, const char *given);
+/* The "[group] key" of every credential kept in plain text (deprecated; the
+ * service warns at startup), e.g. "[site.tinh] credential"; NULL when none.
+ * Free with g_strfreev(). */
+char **dc_config_plain_credentials(const dc_config *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(dc_config, dc_config_free)
 

@@ -121,7 +121,9 @@ JsonNode *dc_ctl_get_json(dc_ctl_client *c, const char *path, char **text, int *
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                     "credential refused by diemcau-signal at %s: %s%s", c->server,
                     why ? why : "unauthorized",
-                    c->credential ? "" : " (give --credential, DIEMCAU_CREDENTIAL or --config)");
+                    c->credential ? ""
+                                  : " (give --credential, DIEMCAU_CREDENTIAL or "
+                                    "--credential-file)");
         return NULL;
     }
     if (status == SOUP_STATUS_NOT_FOUND) {

@@ -1,6 +1,7 @@
 /* diemcau-ctl: the technician's command-line view of a meeting's links.
  *
- *   diemcau-ctl [--server URL] [--credential C | --config FILE] [--json] VERB
+ *   diemcau-ctl [--server URL] [--credential C | --credential-file FILE]
+ *               [--config FILE] [--json] VERB
  *     status      one row per site: state, bitrate, loss both ways, jitter,
  *                 RTT, frame rate, resolution, score; problems marked '!'
  *     watch       the same, refreshed every second, with sparklines
@@ -9,6 +10,9 @@
  *     report [MEETING] [--db FILE] [--html FILE]
  *                 a meeting's record: attendance, the floor, incidents,
  *                 timeline (text, --json, or an HTML page with a plot)
+ *     credential SITE | --technician
+ *                 a new credential: the secret, and the hashed line for the
+ *                 deployment file (ctl/credential.c)
  *
  * Reads diemcau-signal's technician API (docs/protocol.md, "Technician
  * API"). Small files by concern: http.c (requests), table.c (text, pure),
@@ -21,6 +25,7 @@
 
 #include "common/config.h"
 #include "common/tls.h"
+#include "ctl/credential.h"
 #include "ctl/http.h"
 #include "ctl/report.h"
 #include "ctl/roster.h"
@@ -47,13 +52,20 @@ static const char description[] =
     "              ./diemcau.db): attendance, the floor, incidents, timeline;\n"
     "              --json; --html FILE writes a page with a plot of each site's\n"
     "              link quality over the meeting\n"
+    "  credential SITE | credential --technician\n"
+    "              a new credential: prints a random secret once, for the site\n"
+    "              (or the technicians), and the line with its salted hash for\n"
+    "              the deployment file; --stdin hashes a given secret instead\n"
+    "              (see --help-credential and README, \"Credentials\")\n"
     "\n"
     "Up (↑) is site → bridge, down (↓) bridge → site.\n"
     "\n"
     "Server and credential: --server, else http[s]://[signaling] address:port of\n"
     "--config FILE (https unless the service serves plain HTTP there), else\n" DEFAULT_SERVER
-    ". --credential, else $DIEMCAU_CREDENTIAL, else [signaling]\n"
-    "technician_credential of --config FILE.\n"
+    ". --credential, else $DIEMCAU_CREDENTIAL, else [technician] credential of\n"
+    "--credential-file FILE (e.g. the demo file config/hatinh-demo-credentials.ini),\n"
+    "else [signaling] technician_credential of --config FILE if that file keeps it\n"
+    "in plain text (deprecated).\n"
     "\n"
     "Certificate (https://): --pin SHA256 accepts only the certificate with that\n"
     "fingerprint (diemcau-signal prints it at startup); --ca-file FILE trusts the\n"
@@ -71,7 +83,7 @@ static const char description[] =
     "  6  the service's certificate was refused (see Certificate above)\n";
 
 typedef struct {
-    char *server, *credential, *config;
+    char *server, *credential, *config, *credential_file;
     char *ca_file, *pin;
     char *db, *html; /* report */
     gboolean json, no_colour;
@@ -84,6 +96,7 @@ static void options_clear(options *o)
     g_free(o->config);
     g_free(o->ca_file);
     g_free(o->pin);
+    g_free(o->credential_file);
     g_free(o->db);
     g_free(o->html);
 }
@@ -118,8 +131,8 @@ static bool apply_config(options *o, GError **error)
             return false;
         }
     }
-    if (!o->credential && cfg->technician_credential) {
-        o->credential = g_strdup(cfg->technician_credential);
+    if (!o->credential && dc_credential_plain(cfg->technician_credential)) {
+        o->credential = g_strdup(dc_credential_plain(cfg->technician_credential));
     }
     if (!o->db && cfg->record_path) {
         o->db = g_strdup(cfg->record_path);
@@ -267,8 +280,10 @@ int main(int argc, char **argv)
          "diemcau-signal's URL (default " DEFAULT_SERVER ")", "URL"},
         {"credential", 0, 0, G_OPTION_ARG_STRING, &o.credential,
          "The technician credential (or $DIEMCAU_CREDENTIAL)", "C"},
+        {"credential-file", 0, 0, G_OPTION_ARG_FILENAME, &o.credential_file,
+         "Take the credential from [technician] credential of this file", "FILE"},
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
-         "Take the server and credential from this deployment file", "FILE"},
+         "Take the server (and a plain-text credential) from this deployment file", "FILE"},
         {"pin", 0, 0, G_OPTION_ARG_STRING, &o.pin,
          "https://: accept only the certificate with this SHA-256 fingerprint", "SHA256"},
         {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &o.ca_file,
@@ -280,9 +295,11 @@ int main(int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx =
-        g_option_context_new("status | watch | site ID | roster | report [MEETING] - the "
-                             "technician's view of the links and the meetings");
+        g_option_context_new("status | watch | site ID | roster | report [MEETING] | credential "
+                             "[SITE] - the technician's view of the links and the meetings");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    dc_ctl_credential_opts copts = {0};
+    g_option_context_add_group(ctx, dc_ctl_credential_options(&copts));
     g_option_context_set_description(ctx, description);
     g_autoptr(GError) e = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &e)) {
@@ -293,19 +310,34 @@ int main(int argc, char **argv)
     const char *verb = argc > 1 ? argv[1] : NULL;
     bool site = verb && strcmp(verb, "site") == 0;
     bool report = verb && strcmp(verb, "report") == 0;
+    bool credential = verb && strcmp(verb, "credential") == 0;
     if (!verb ||
-        (site     ? argc != 3
-         : report ? argc > 3
-                  : argc != 2) ||
-        (!site && !report && strcmp(verb, "status") != 0 && strcmp(verb, "watch") != 0 &&
-         strcmp(verb, "roster") != 0)) {
+        (site                   ? argc != 3
+         : report || credential ? argc > 3
+                                : argc != 2) ||
+        (!site && !report && !credential && strcmp(verb, "status") != 0 &&
+         strcmp(verb, "watch") != 0 && strcmp(verb, "roster") != 0)) {
         options_clear(&o);
         fprintf(stderr, "diemcau-ctl: expected one of: status, watch, site ID, roster, report "
-                        "[MEETING] (see --help)\n");
+                        "[MEETING], credential [SITE] (see --help)\n");
         return DC_CTL_EXIT_USAGE;
+    }
+    if (credential) {
+        int rc = dc_ctl_credential_run(&copts, argc > 2 ? argv[2] : NULL, o.config, o.json, stdin,
+                                       stdout, stderr);
+        options_clear(&o);
+        return rc;
     }
     if (!o.credential && g_getenv("DIEMCAU_CREDENTIAL") && *g_getenv("DIEMCAU_CREDENTIAL")) {
         o.credential = g_strdup(g_getenv("DIEMCAU_CREDENTIAL"));
+    }
+    if (!o.credential && o.credential_file) {
+        o.credential = dc_ctl_credential_file_technician(o.credential_file, &e);
+        if (!o.credential) {
+            options_clear(&o);
+            fprintf(stderr, "diemcau-ctl: %s\n", e->message);
+            return DC_CTL_EXIT_USAGE;
+        }
     }
     if (!apply_config(&o, &e)) {
         options_clear(&o);

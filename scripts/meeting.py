@@ -18,14 +18,25 @@ import time
 BUILD = "build"
 
 
-def load_sites(path):
+def load_sites(path, credentials):
+    """The sites of the config with their secrets: from the credential file
+    ([site.ID] credential = SECRET) for the ones the config keeps as hashes."""
     cp = configparser.ConfigParser(interpolation=None, strict=False)
     cp.read(path, encoding="utf-8")
+    secrets = configparser.ConfigParser(interpolation=None)
+    if credentials:
+        secrets.read(credentials, encoding="utf-8")
     sites = []
     for g in cp.sections():
         if g.startswith("site."):
-            sites.append((g[5:], cp[g].get("name", g[5:]), cp[g].get("role", "district"),
-                          cp[g].get("credential", "")))
+            stored = cp[g].get("credential", "")
+            secret = secrets[g].get("credential", "") if g in secrets else ""
+            if "$" not in stored:
+                secret = stored  # kept in plain text (deprecated)
+            if not secret:
+                sys.exit(f"meeting: no secret for [{g}]: {path} keeps only its hash; give "
+                         f"--credentials FILE with [{g}] credential = SECRET")
+            sites.append((g[5:], cp[g].get("name", g[5:]), cp[g].get("role", "district"), secret))
     sg = cp["signaling"] if "signaling" in cp else {}
     listen = f"{sg.get('address', '127.0.0.1')}:{sg.get('port', '8080')}"
     return sites, listen
@@ -63,13 +74,15 @@ def wait_port(hostport, timeout):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", default="config/hatinh.ini")
+    ap.add_argument("--credentials", default="config/hatinh-demo-credentials.ini",
+                    help="the sites' secrets (the config keeps only hashes)")
     ap.add_argument("--servers-only", type=int, default=0)
     ap.add_argument("--duration", type=float, default=0)
     ap.add_argument("--size", default="320x180")
     ap.add_argument("--fps", default="15")
     a = ap.parse_args()
 
-    sites, listen = load_sites(a.config)
+    sites, listen = load_sites(a.config, a.credentials)
     outdir = os.path.join("out", "meeting")
     os.makedirs(outdir, exist_ok=True)
     procs = []
@@ -92,7 +105,7 @@ def main():
     if pin:
         print(f"meeting: its certificate's SHA-256 fingerprint is {pin} (the clients pin it)")
     print(f"meeting: join from a browser at {scheme}://{listen}/ ; technician view: "
-          f"{BUILD}/ctl/diemcau-ctl --config {a.config} watch")
+          f"{BUILD}/ctl/diemcau-ctl --config {a.config} --credential-file {a.credentials} watch")
     if a.servers_only:
         print("meeting: servers only; join with a browser or diemcau-client. Ctrl-C stops.")
     status = {}

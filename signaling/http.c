@@ -10,12 +10,23 @@
 
 /* The web page is small; anything bigger is not ours to serve. */
 #define MAX_FILE (32 * 1024 * 1024)
+/* Technician requests waiting for their credential check; more get 503. */
+#define MAX_TECH_PENDING 32
 
 struct dc_http {
     SoupServer *server;
     dc_service *svc;
     char *web_root;
+    GHashTable *pending; /* tech_request * (owned) */
 };
+
+/* A technician request paused while its credential is checked. */
+typedef struct {
+    dc_http *http;
+    SoupServerMessage *msg; /* a reference */
+    char *path;
+    dc_auth_job *job;
+} tech_request;
 
 const char *dc_http_mime_type(const char *filename)
 {
@@ -164,44 +175,12 @@ static void file_handler(SoupServer *server, SoupServerMessage *msg, const char 
     soup_server_message_set_response(msg, dc_http_mime_type(file), SOUP_MEMORY_TAKE, body, len);
 }
 
-/* The technician role: "Authorization: Bearer <technician_credential>",
- * compared in constant time. With @open_on_loopback, a loopback peer needs
- * none. Otherwise answers 401 with a JSON error and returns false. */
-static bool technician_ok(dc_http *http, SoupServerMessage *msg, bool open_on_loopback)
+/* The technician API's pages: /api/stats, /api/stats/SITE, /metrics. */
+static void serve_technician(dc_http *http, SoupServerMessage *msg, const char *path)
 {
-    if (open_on_loopback) {
-        GSocketAddress *a = soup_server_message_get_remote_address(msg);
-        if (a && G_IS_INET_SOCKET_ADDRESS(a) &&
-            g_inet_address_get_is_loopback(
-                g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a)))) {
-            return true;
-        }
-    }
-    const dc_config *cfg = dc_service_config(http->svc);
-    const char *auth =
-        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-    const char *given = auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
-    if (cfg->technician_credential && given &&
-        dc_config_credential_equal(cfg->technician_credential, given)) {
-        return true;
-    }
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "WWW-Authenticate",
-                                 "Bearer realm=\"diemcau technician\"");
-    const char *why = !cfg->technician_credential
-                          ? "no technician credential is configured ([signaling] "
-                            "technician_credential)"
-                      : given ? "wrong technician credential"
-                              : "technician credential required (Authorization: Bearer ...)";
-    g_message("technician API: %s refused: %s", g_uri_get_path(soup_server_message_get_uri(msg)),
-              why);
-    respond_text(msg, SOUP_STATUS_UNAUTHORIZED, "application/json",
-                 g_strdup_printf("{\"error\":\"unauthorized\",\"message\":\"%s\"}", why));
-    return false;
-}
-
-static void stats_handler(dc_http *http, SoupServerMessage *msg, const char *path)
-{
-    if (!technician_ok(http, msg, false)) {
+    if (strcmp(path, "/metrics") == 0) {
+        respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
+                     dc_service_metrics_text(http->svc));
         return;
     }
     const char *site = NULL;
@@ -218,15 +197,112 @@ static void stats_handler(dc_http *http, SoupServerMessage *msg, const char *pat
     respond_text(msg, SOUP_STATUS_OK, "application/json; charset=utf-8", body);
 }
 
+static void refuse_technician(SoupServerMessage *msg, const char *path, const char *why)
+{
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "WWW-Authenticate",
+                                 "Bearer realm=\"diemcau technician\"");
+    g_message("technician API: %s from %s refused: %s", path,
+              soup_server_message_get_remote_host(msg), why);
+    respond_text(msg, SOUP_STATUS_UNAUTHORIZED, "application/json",
+                 g_strdup_printf("{\"error\":\"unauthorized\",\"message\":\"%s\"}", why));
+}
+
+static void busy(SoupServerMessage *msg)
+{
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After", "5");
+    respond_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "application/json",
+                 g_strdup("{\"error\":\"busy\",\"message\":\"too many credential checks "
+                          "under way; try again in a few seconds\"}"));
+}
+
+static void tech_request_free(gpointer p)
+{
+    tech_request *r = p;
+    g_object_unref(r->msg);
+    g_free(r->path);
+    g_free(r);
+}
+
+/* The answer of a check that had to wait (signaling/auth). */
+static void tech_checked(void *user, bool ok)
+{
+    tech_request *r = user;
+    g_hash_table_steal(r->http->pending, r);
+    if (ok) {
+        serve_technician(r->http, r->msg, r->path);
+    } else {
+        refuse_technician(r->msg, r->path, "wrong technician credential");
+    }
+    soup_server_message_unpause(r->msg);
+    tech_request_free(r);
+}
+
+/* The technician role: "Authorization: Bearer <technician credential>",
+ * checked by signaling/auth (cached once right; slowed down per address
+ * after wrong ones). With @open_on_loopback, a loopback peer needs none.
+ * Serves @path when allowed, else answers 401 with a JSON error (503 when
+ * too many checks are under way). The message may be paused meanwhile. */
+static void technician(dc_http *http, SoupServerMessage *msg, const char *path,
+                       bool open_on_loopback)
+{
+    if (open_on_loopback) {
+        GSocketAddress *a = soup_server_message_get_remote_address(msg);
+        if (a && G_IS_INET_SOCKET_ADDRESS(a) &&
+            g_inet_address_get_is_loopback(
+                g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(a)))) {
+            serve_technician(http, msg, path);
+            return;
+        }
+    }
+    const dc_config *cfg = dc_service_config(http->svc);
+    const char *auth =
+        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    const char *given = auth && g_ascii_strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
+    if (!cfg->technician_credential) {
+        refuse_technician(msg, path,
+                          "no technician credential is configured ([signaling] "
+                          "technician_credential)");
+        return;
+    }
+    if (!given || !*given) {
+        refuse_technician(msg, path, "technician credential required (Authorization: Bearer ...)");
+        return;
+    }
+    if (g_hash_table_size(http->pending) >= MAX_TECH_PENDING) {
+        busy(msg);
+        return;
+    }
+    tech_request *r = g_new0(tech_request, 1);
+    r->http = http;
+    r->msg = g_object_ref(msg);
+    r->path = g_strdup(path);
+    switch (dc_auth_check(dc_service_auth(http->svc), cfg->technician_credential, given,
+                          "technician", soup_server_message_get_remote_host(msg), tech_checked, r,
+                          &r->job)) {
+    case DC_AUTH_PENDING:
+        soup_server_message_pause(msg);
+        g_hash_table_add(http->pending, r);
+        return;
+    case DC_AUTH_OK:
+        serve_technician(http, msg, path);
+        break;
+    case DC_AUTH_WRONG:
+        refuse_technician(msg, path, "wrong technician credential");
+        break;
+    case DC_AUTH_BUSY:
+        busy(msg);
+        break;
+    }
+    tech_request_free(r);
+}
+
 static void metrics_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
                             GHashTable *query, gpointer data)
 {
     dc_http *http = data;
-    if (!method_ok(msg) || !technician_ok(http, msg, dc_service_config(http->svc)->metrics_open)) {
-        return;
+    if (method_ok(msg)) {
+        technician(http, msg, "/metrics", dc_service_config(http->svc)->metrics_open);
     }
-    respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
-                 dc_service_metrics_text(http->svc));
 }
 
 static void api_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
@@ -237,7 +313,7 @@ static void api_handler(SoupServer *server, SoupServerMessage *msg, const char *
         return;
     }
     if (strcmp(path, "/api/stats") == 0 || g_str_has_prefix(path, "/api/stats/")) {
-        stats_handler(http, msg, path);
+        technician(http, msg, path, false);
         return;
     }
     if (strcmp(path, "/api/roster") != 0) {
@@ -278,7 +354,7 @@ static void ws_handler(SoupServer *server, SoupServerMessage *msg, const char *p
     g_autofree char *peer =
         addr ? g_socket_connectable_to_string(G_SOCKET_CONNECTABLE(addr)) : g_strdup("?");
     g_autofree char *resume = resume_param(msg);
-    dc_service_accept(http->svc, conn, peer, resume);
+    dc_service_accept(http->svc, conn, peer, soup_server_message_get_remote_host(msg), resume);
 }
 
 dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)
@@ -287,6 +363,7 @@ dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)
     http->server = server;
     http->svc = svc;
     http->web_root = g_strdup(web_root);
+    http->pending = g_hash_table_new(g_direct_hash, g_direct_equal);
     if (!g_file_test(web_root, G_FILE_TEST_IS_DIR)) {
         g_message("web_root %s does not exist (yet): / answers 404 until it does", web_root);
     }
@@ -306,6 +383,19 @@ void dc_http_free(dc_http *http)
     soup_server_remove_handler(http->server, "/metrics");
     soup_server_remove_handler(http->server, "/api");
     soup_server_remove_handler(http->server, "/");
+    /* Requests still waiting for their check: answered "stopping". */
+    GHashTableIter it;
+    gpointer p;
+    g_hash_table_iter_init(&it, http->pending);
+    while (g_hash_table_iter_next(&it, &p, NULL)) {
+        tech_request *r = p;
+        dc_auth_cancel(dc_service_auth(http->svc), r->job);
+        respond_text(r->msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                     g_strdup("stopping\n"));
+        soup_server_message_unpause(r->msg);
+        tech_request_free(r);
+    }
+    g_hash_table_destroy(http->pending);
     g_free(http->web_root);
     g_free(http);
 }

@@ -123,6 +123,14 @@ int main(int argc, char **argv)
         g_printerr("diemcau-signal: %s\n", error->message);
         return 1;
     }
+    g_auto(GStrv) plain = dc_config_plain_credentials(cfg);
+    if (plain) {
+        g_autofree char *where = g_strjoinv(", ", plain);
+        g_warning("%s: %u credential(s) kept in plain text, readable by anyone who reads the "
+                  "file: %s. Store hashes instead: diemcau-ctl credential SITE (README, "
+                  "\"Credentials\")",
+                  cfg->path, g_strv_length(plain), where);
+    }
 
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     dc_service *svc = dc_service_new(cfg);

@@ -11,7 +11,6 @@ typedef struct {
 struct dc_roster {
     const dc_config *cfg;
     slot *slots; /* parallel to cfg->sites */
-    dc_roster_credential_fn credential_equal;
     dc_roster_decorate_fn decorate;
     void *decorate_user;
 };
@@ -22,7 +21,6 @@ dc_roster *dc_roster_new(const dc_config *cfg)
     dc_roster *r = g_new0(dc_roster, 1);
     r->cfg = cfg;
     r->slots = g_new0(slot, cfg->n_sites);
-    r->credential_equal = dc_config_credential_equal;
     return r;
 }
 
@@ -38,11 +36,6 @@ void dc_roster_free(dc_roster *roster)
     g_free(roster);
 }
 
-void dc_roster_set_credential_check(dc_roster *roster, dc_roster_credential_fn fn)
-{
-    roster->credential_equal = fn ? fn : dc_config_credential_equal;
-}
-
 static slot *find(const dc_roster *r, const char *site, const dc_config_site **cs)
 {
     for (size_t i = 0; site && i < r->cfg->n_sites; i++) {
@@ -56,7 +49,7 @@ static slot *find(const dc_roster *r, const char *site, const dc_config_site **c
     return NULL;
 }
 
-dc_join_result dc_roster_join(dc_roster *roster, const char *site, const char *credential,
+dc_join_result dc_roster_join(dc_roster *roster, const char *site, bool credential_ok,
                               const char *role, const char *session, char **replaced)
 {
     g_return_val_if_fail(roster != NULL && session != NULL, DC_JOIN_UNKNOWN_SITE);
@@ -68,7 +61,7 @@ dc_join_result dc_roster_join(dc_roster *roster, const char *site, const char *c
     if (!s) {
         return DC_JOIN_UNKNOWN_SITE;
     }
-    if (!roster->credential_equal(cs->credential, credential)) {
+    if (!credential_ok) {
         return DC_JOIN_BAD_CREDENTIAL;
     }
     if (role && strcmp(role, dc_config_role_name(cs->role)) != 0) {

@@ -27,8 +27,6 @@ typedef enum {
 
 typedef struct dc_roster dc_roster;
 
-typedef bool (*dc_roster_credential_fn)(const char *expected, const char *given);
-
 typedef struct {
     const dc_config_site *site; /* from the config */
     const char *session;        /* NULL when absent */
@@ -39,19 +37,17 @@ typedef struct {
 dc_roster *dc_roster_new(const dc_config *cfg);
 void dc_roster_free(dc_roster *roster);
 
-/* Replaces the credential comparison (default dc_config_credential_equal);
- * for tests that check the constant-time comparison is the one used. */
-void dc_roster_set_credential_check(dc_roster *roster, dc_roster_credential_fn fn);
-
-/* Admits @site with @session (copied) when the credential matches and @role
- * (NULL = the configured one) is the site's configured role. Checks run in
- * this order: unknown site, credential, role, meeting full (a site already
+/* Admits @site with @session (copied) when its credential was right and
+ * @role (NULL = the configured one) is the site's configured role. The
+ * caller checks the credential (signaling/auth: slow, off the main loop) and
+ * passes the answer as @credential_ok; the roster does no cryptography.
+ * Checks run in this order: unknown site, credential, role, meeting full (a site already
  * present never counts against max_sites). On DC_JOIN_OK, *replaced (when
  * not NULL) receives the site's previous session (caller frees) or NULL; the
  * state becomes DC_SITE_CONNECTING, unless @session is the site's current
  * session (a session resumed on a new connection keeps its media state).
  * Any other result changes nothing. */
-dc_join_result dc_roster_join(dc_roster *roster, const char *site, const char *credential,
+dc_join_result dc_roster_join(dc_roster *roster, const char *site, bool credential_ok,
                               const char *role, const char *session, char **replaced);
 
 /* Removes @site if @session is its current session. True if removed. */

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "signaling/auth.h"
 #include "signaling/bridge-link.h"
 #include "signaling/host.h"
 #include "signaling/protocol.h"
@@ -47,6 +48,8 @@ struct dc_service {
     int64_t stats_id;    /* id of the last stats request */
     bool stats_answered; /* a reply came since the last poll */
 
+    dc_auth *auth;           /* credential checks: cache, throttle, workers */
+    GHashTable *joining;     /* dc_session * → its pending_join (owned) */
     GHashTable *ever_joined; /* dc_session * that joined once (borrowed) */
     GHashTable *unjoined;    /* dc_session * never joined at the last sweep */
     guint join_sweep;
@@ -154,34 +157,49 @@ static void send_unanswered(dc_service *svc, dc_session *s, const char *site)
 /* ------------------------------------------------------------------------ */
 /* Site messages                                                            */
 
-static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
+/* A join whose credential is being checked (signaling/auth); its session
+ * is held meanwhile. */
+typedef struct {
+    dc_service *svc;
+    dc_session *s;
+    char *site, *role;
+    dc_auth_job *job;
+} pending_join;
+
+static void pending_join_free(gpointer p)
 {
-    if (dc_session_site(s)) {
-        dc_session_send_error(s, "already-joined", NULL,
-                              "this connection has already joined; send leave first");
-        return;
-    }
-    /* The chair's lock and removals, for a site that proved its credential. */
-    const dc_config_site *cs = dc_config_find_site(svc->cfg, m->site);
+    pending_join *pj = p;
+    g_free(pj->site);
+    g_free(pj->role);
+    g_free(pj);
+}
+
+/* The rest of a join, once the credential is checked: the chair's lock and
+ * removals (only for a site that proved its credential), then the roster's
+ * admission. */
+static void finish_join(dc_service *svc, dc_session *s, const char *site_id, const char *role,
+                        bool credential_ok)
+{
+    const dc_config_site *cs = dc_config_find_site(svc->cfg, site_id);
     const char *why_not = NULL;
     const char *refused =
-        cs && dc_config_credential_equal(cs->credential, m->credential)
+        cs && credential_ok
             ? dc_host_join_check(svc->host, cs->id, dc_roster_session(svc->roster, cs->id) != NULL,
                                  &why_not)
             : NULL;
     if (refused) {
-        g_message("join refused: site=%s peer=%s code=%s", m->site, dc_session_peer(s), refused);
+        g_message("join refused: site=%s peer=%s code=%s", site_id, dc_session_peer(s), refused);
         dc_session_send_error(s, refused, NULL, why_not);
         return;
     }
     /* A connection that asks to resume the site's current session (the old
      * one died, e.g. with the site's address) keeps it: same session id,
      * same bridge endpoint, no new offer; the site restarts ICE itself. */
-    const char *current_sid = dc_roster_session(svc->roster, m->site);
+    const char *current_sid = dc_roster_session(svc->roster, site_id);
     bool resume = dc_session_resume(s) && g_strcmp0(dc_session_resume(s), current_sid) == 0;
     g_autofree char *sid = resume ? g_strdup(current_sid) : random_id();
     g_autofree char *replaced = NULL;
-    dc_join_result r = dc_roster_join(svc->roster, m->site, m->credential, m->role, sid, &replaced);
+    dc_join_result r = dc_roster_join(svc->roster, site_id, credential_ok, role, sid, &replaced);
     if (r != DC_JOIN_OK) {
         static const char *const why[] = {
             [DC_JOIN_UNKNOWN_SITE] = "no site with this id in this meeting",
@@ -189,12 +207,12 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
             [DC_JOIN_ROLE_NOT_ALLOWED] = "this site may not join with that role",
             [DC_JOIN_MEETING_FULL] = "the meeting has as many sites as it allows",
         };
-        g_message("join refused: site=%s peer=%s code=%s", m->site, dc_session_peer(s),
+        g_message("join refused: site=%s peer=%s code=%s", site_id, dc_session_peer(s),
                   dc_join_result_code(r));
         dc_session_send_error(s, dc_join_result_code(r), dc_join_result_field(r), why[r]);
         return;
     }
-    const dc_config_site *site = dc_config_find_site(svc->cfg, m->site);
+    const dc_config_site *site = cs;
     if (replaced) {
         dc_session *old = g_hash_table_lookup(svc->by_site, site->id);
         if (resume) {
@@ -238,6 +256,53 @@ static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
         g_autofree char *json = dc_protocol_simple_json("bridge-restarting");
         dc_session_send(s, json);
     }
+}
+
+static void join_checked(void *user, bool ok)
+{
+    pending_join *pj = user;
+    g_hash_table_steal(pj->svc->joining, pj->s);
+    finish_join(pj->svc, pj->s, pj->site, pj->role, ok);
+    dc_session_release(pj->s); /* the messages that came meanwhile */
+    pending_join_free(pj);
+}
+
+static void on_join(dc_service *svc, dc_session *s, const dc_client_msg *m)
+{
+    if (dc_session_site(s)) {
+        dc_session_send_error(s, "already-joined", NULL,
+                              "this connection has already joined; send leave first");
+        return;
+    }
+    const dc_config_site *cs = dc_config_find_site(svc->cfg, m->site);
+    if (!cs) {
+        finish_join(svc, s, m->site, m->role, false); /* unknown-site */
+        return;
+    }
+    pending_join *pj = g_new0(pending_join, 1);
+    pj->svc = svc;
+    pj->s = s;
+    pj->site = g_strdup(m->site);
+    pj->role = g_strdup(m->role);
+    g_autofree char *who = g_strdup_printf("site %s", cs->id);
+    switch (dc_auth_check(svc->auth, cs->credential, m->credential, who, dc_session_address(s),
+                          join_checked, pj, &pj->job)) {
+    case DC_AUTH_PENDING:
+        dc_session_hold(s);
+        g_hash_table_insert(svc->joining, s, pj);
+        return;
+    case DC_AUTH_OK:
+        finish_join(svc, s, pj->site, pj->role, true);
+        break;
+    case DC_AUTH_WRONG:
+        finish_join(svc, s, pj->site, pj->role, false);
+        break;
+    case DC_AUTH_BUSY:
+        dc_session_send_error(s, "busy", NULL,
+                              "too many credential checks under way; try again in a few seconds");
+        break;
+    }
+    pending_join_free(pj);
 }
 
 /* The joined site of @s leaves (message or closed connection). */
@@ -314,6 +379,11 @@ static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
 static void on_site_closed(void *user, dc_session *s)
 {
     dc_service *svc = user;
+    pending_join *pj = g_hash_table_lookup(svc->joining, s);
+    if (pj) {
+        dc_auth_cancel(svc->auth, pj->job);
+        g_hash_table_remove(svc->joining, s);
+    }
     g_hash_table_remove(svc->ever_joined, s);
     g_hash_table_remove(svc->unjoined, s);
     detach(svc, s, "disconnected");
@@ -512,7 +582,11 @@ static gboolean join_sweep_cb(gpointer data)
     g_autoptr(GPtrArray) late = g_ptr_array_new();
     for (guint i = 0; i < svc->sessions->len; i++) {
         dc_session *s = svc->sessions->pdata[i];
-        if (dc_session_site(s) || g_hash_table_contains(svc->ever_joined, s)) {
+        /* A join being checked (maybe slowed down by the throttle, up to
+         * 30 s) is not idle. */
+        if (dc_session_site(s) || g_hash_table_contains(svc->ever_joined, s) ||
+            dc_session_held(s)) {
+            g_hash_table_remove(svc->unjoined, s);
             continue;
         }
         if (g_hash_table_remove(svc->unjoined, s)) {
@@ -541,6 +615,8 @@ dc_service *dc_service_new(const dc_config *cfg)
     svc->unanswered =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     svc->stats = dc_stats_new(cfg);
+    svc->auth = dc_auth_new(NULL);
+    svc->joining = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, pending_join_free);
     svc->ever_joined = g_hash_table_new(g_direct_hash, g_direct_equal);
     svc->unjoined = g_hash_table_new(g_direct_hash, g_direct_equal);
     svc->join_sweep = g_timeout_add_seconds(JOIN_SWEEP_S, join_sweep_cb, svc);
@@ -564,9 +640,9 @@ void dc_service_start(dc_service *svc)
 }
 
 void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer,
-                       const char *resume)
+                       const char *address, const char *resume)
 {
-    dc_session *s = dc_session_new(conn, peer, &session_cb, svc);
+    dc_session *s = dc_session_new(conn, peer, address, &session_cb, svc);
     dc_session_set_resume(s, resume);
     g_ptr_array_add(svc->sessions, s);
     /* Unjoined connections cost memory too: cap them well above what the
@@ -612,6 +688,11 @@ char *dc_service_stats_json(const dc_service *svc, const char *site)
                              g_get_monotonic_time());
 }
 
+dc_auth *dc_service_auth(dc_service *svc)
+{
+    return svc->auth;
+}
+
 char *dc_service_metrics_text(const dc_service *svc)
 {
     return dc_metrics_text(svc->stats, svc->roster, dc_bridge_link_is_ready(svc->link),
@@ -625,6 +706,8 @@ void dc_service_free(dc_service *svc)
     }
     g_clear_handle_id(&svc->stats_source, g_source_remove);
     g_clear_handle_id(&svc->join_sweep, g_source_remove);
+    dc_auth_free(svc->auth); /* no callback after this */
+    g_hash_table_destroy(svc->joining);
     dc_bridge_link_free(svc->link);
     dc_stats_free(svc->stats);
     dc_host_free(svc->host);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "common/config.h"
+#include "signaling/auth.h"
 
 typedef struct dc_service dc_service;
 
@@ -24,11 +25,13 @@ void dc_service_free(dc_service *svc);
 void dc_service_start(dc_service *svc);
 
 /* Adopts a new WebSocket connection from /ws (takes a reference). @peer is
- * "ADDRESS:PORT" for logs; @resume the session id of its ?resume= query
- * (copied; NULL when none): its join resumes that session when it is the
- * site's current one (docs/protocol.md, "Resuming a session"). */
+ * "ADDRESS:PORT" for logs, @address the peer's IP (the key of the wrong
+ * credential throttle; NULL when unknown), @resume the session id of its
+ * ?resume= query (copied; NULL when none): its join resumes that session
+ * when it is the site's current one (docs/protocol.md, "Resuming a
+ * session"). */
 void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer,
-                       const char *resume);
+                       const char *address, const char *resume);
 
 /* Starts closing every site connection (1001 going away); returns the number
  * still open. Call again (after iterating the main context) until 0. */
@@ -46,3 +49,7 @@ char *dc_service_stats_json(const dc_service *svc, const char *site);
 
 /* The body of GET /metrics (Prometheus text). Free with g_free(). */
 char *dc_service_metrics_text(const dc_service *svc);
+
+/* The credential checker the sites' joins use; the technician API shares it
+ * (one cache, one throttle). Lives as long as @svc. */
+dc_auth *dc_service_auth(dc_service *svc);

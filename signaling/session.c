@@ -7,6 +7,18 @@
 #define MAX_PAYLOAD (1024 * 1024)
 /* WebSocket pings keep NAT and firewall state alive on provincial WAN links. */
 #define KEEPALIVE_S 15
+/* Messages kept while the session is held (its join being checked), and
+ * their bytes. A site has no reason to send more than a few small ones
+ * before its welcome. */
+#define MAX_HELD 32
+#define MAX_HELD_BYTES (64 * 1024)
+/* Close code for a site that sends more than that (policy violation). */
+#define CLOSE_POLICY 1008
+
+typedef struct {
+    gint type;
+    GBytes *bytes;
+} held_msg;
 
 struct dc_session {
     SoupWebsocketConnection *conn;
@@ -16,11 +28,22 @@ struct dc_session {
     char *id;
     char *peer;
     char *resume;
+    char *address;
+    bool held;
+    GQueue later;       /* held_msg *, in arrival order */
+    size_t later_bytes; /* their payload */
 };
 
-static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer data)
+static void held_msg_free(gpointer p)
 {
-    dc_session *s = data;
+    held_msg *m = p;
+    g_bytes_unref(m->bytes);
+    g_free(m);
+}
+
+/* Parses one frame and hands it to the owner (or answers a bad one). */
+static void deliver(dc_session *s, gint type, GBytes *bytes)
+{
     if (type != SOUP_WEBSOCKET_DATA_TEXT) {
         dc_session_send_error(s, "bad-message", NULL,
                               "binary frames are not accepted; send JSON text");
@@ -42,6 +65,27 @@ static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *bytes, 
     dc_client_msg_clear(&msg);
 }
 
+static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer data)
+{
+    dc_session *s = data;
+    if (!s->held) {
+        deliver(s, type, bytes);
+        return;
+    }
+    if (g_queue_get_length(&s->later) >= MAX_HELD ||
+        s->later_bytes + g_bytes_get_size(bytes) > MAX_HELD_BYTES) {
+        g_message("%s: more than %d messages or %d bytes before its join was answered; closing",
+                  s->peer, MAX_HELD, MAX_HELD_BYTES);
+        dc_session_close(s, CLOSE_POLICY, "too many messages before the join was answered");
+        return;
+    }
+    held_msg *m = g_new0(held_msg, 1);
+    m->type = type;
+    m->bytes = g_bytes_ref(bytes);
+    s->later_bytes += g_bytes_get_size(bytes);
+    g_queue_push_tail(&s->later, m);
+}
+
 static void on_closed(SoupWebsocketConnection *conn, gpointer data)
 {
     dc_session *s = data;
@@ -50,7 +94,7 @@ static void on_closed(SoupWebsocketConnection *conn, gpointer data)
     }
 }
 
-dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer,
+dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer, const char *address,
                            const dc_session_callbacks *callbacks, void *user)
 {
     dc_session *s = g_new0(dc_session, 1);
@@ -58,6 +102,8 @@ dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer,
     s->cb = *callbacks;
     s->user = user;
     s->peer = g_strdup(peer ? peer : "?");
+    s->address = g_strdup(address);
+    g_queue_init(&s->later);
     soup_websocket_connection_set_max_incoming_payload_size(conn, MAX_PAYLOAD);
     soup_websocket_connection_set_keepalive_interval(conn, KEEPALIVE_S);
     g_signal_connect(conn, "message", G_CALLBACK(on_message), s);
@@ -76,6 +122,8 @@ void dc_session_free(dc_session *session)
     g_free(session->id);
     g_free(session->peer);
     g_free(session->resume);
+    g_free(session->address);
+    g_queue_clear_full(&session->later, held_msg_free);
     g_free(session);
 }
 
@@ -137,4 +185,31 @@ void dc_session_set_resume(dc_session *session, const char *session_id)
 const char *dc_session_resume(const dc_session *session)
 {
     return session->resume;
+}
+
+const char *dc_session_address(const dc_session *session)
+{
+    return session->address;
+}
+
+void dc_session_hold(dc_session *session)
+{
+    session->held = true;
+}
+
+bool dc_session_held(const dc_session *session)
+{
+    return session->held;
+}
+
+void dc_session_release(dc_session *session)
+{
+    session->held = false;
+    held_msg *m;
+    /* A message delivered here may hold the session again (another join). */
+    while (!session->held && (m = g_queue_pop_head(&session->later))) {
+        session->later_bytes -= g_bytes_get_size(m->bytes);
+        deliver(session, m->type, m->bytes);
+        held_msg_free(m);
+    }
 }

@@ -19,8 +19,9 @@ typedef struct {
     void (*closed)(void *user, dc_session *session);
 } dc_session_callbacks;
 
-/* Takes a new reference on @conn. @peer ("ADDRESS:PORT", for logs) is copied. */
-dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer,
+/* Takes a new reference on @conn. @peer ("ADDRESS:PORT", for logs) and
+ * @address (the peer's IP literal, or NULL when unknown) are copied. */
+dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer, const char *address,
                            const dc_session_callbacks *callbacks, void *user);
 void dc_session_free(dc_session *session);
 
@@ -42,3 +43,13 @@ const char *dc_session_peer(const dc_session *session);
 /* The session id the connection asked to resume (/ws?resume=ID), or NULL. */
 void dc_session_set_resume(dc_session *session, const char *session_id);
 const char *dc_session_resume(const dc_session *session);
+
+/* The peer's IP literal, or NULL when unknown. */
+const char *dc_session_address(const dc_session *session);
+
+/* While a session is held (its join is being checked), the messages that
+ * arrive wait in order, at most 32 of them and 64 KiB (more closes the
+ * connection with 1008); release delivers them, in order, until one holds it again. */
+void dc_session_hold(dc_session *session);
+void dc_session_release(dc_session *session);
+bool dc_session_held(const dc_session *session);

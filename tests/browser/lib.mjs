@@ -27,9 +27,11 @@ export const BIN = {
   client: BUILD && path.join(BUILD, 'client', 'diemcau-client'),
 };
 
-/** Site id → credential, read from config/hatinh.ini (demo credentials). */
+/** Site id → secret, read from config/hatinh-demo-credentials.ini (the demo
+ * secrets; config/hatinh.ini keeps only their hashes). */
 export function credentials() {
-  const text = fs.readFileSync(path.join(SOURCE, 'config', 'hatinh.ini'), 'utf8');
+  const file = path.join(SOURCE, 'config', 'hatinh-demo-credentials.ini');
+  const text = fs.readFileSync(file, 'utf8');
   const out = {};
   let site = null;
   for (const line of text.split('\n')) {

@@ -23,8 +23,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/credential.h"
+
 #define WAIT_MS 6000
+/* The technician's secret, and the hash the service's config keeps of it
+ * (diemcau-ctl credential --technician --stdin --cost 4096). */
 #define TECH "tech-secret-000001"
+#define TECH_HASH                                                                                  \
+    "scrypt$4096$8$1$muglJwUBO1kqWeRG8ltp7A==$4fiGycqNC7/XDxs0JuefaG7NvFq1z0P1v0wgX6xPcQY="
 
 static const char *signal_bin, *ctl_bin;
 
@@ -209,7 +215,7 @@ static void setup(fixture *f, gconstpointer data)
     g_autofree char *text = g_strdup_printf(
         "[meeting]\nid = hatinh-test\ntitle = Hội nghị thử\n"
         "[signaling]\naddress = 127.0.0.1\nport = 0\nweb_root = web\n"
-        "technician_credential = " TECH "\n%s"
+        "technician_credential = " TECH_HASH "\n%s"
         "[bridge]\ncontrol_address = 127.0.0.1\ncontrol_port = %u\n"
         "[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\ncredential = tinh-secret-01\n"
         "[site.can-loc]\nname = Huyện Can Lộc\nrole = district\ncredential = canloc-secret-02\n"
@@ -412,9 +418,11 @@ static void communicate_cb(GObject *src, GAsyncResult *res, gpointer data)
     r->done = TRUE;
 }
 
-/* Runs diemcau-ctl with @args (NULL-terminated) and @env_cred as
- * DIEMCAU_CREDENTIAL (unset when NULL); returns its exit status. */
-static int run_ctl(const char *env_cred, char **out, char **err, const char *const *args)
+/* Runs diemcau-ctl with @args (NULL-terminated), @env_cred as
+ * DIEMCAU_CREDENTIAL (unset when NULL) and @input on its standard input
+ * (none when NULL); returns its exit status. */
+static int run_ctl_input(const char *env_cred, const char *input, char **out, char **err,
+                         const char *const *args)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     g_ptr_array_add(argv, (gpointer)ctl_bin);
@@ -423,7 +431,8 @@ static int run_ctl(const char *env_cred, char **out, char **err, const char *con
     }
     g_ptr_array_add(argv, NULL);
     g_autoptr(GSubprocessLauncher) l =
-        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                  (input ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0));
     if (env_cred) {
         g_subprocess_launcher_setenv(l, "DIEMCAU_CREDENTIAL", env_cred, TRUE);
     } else {
@@ -435,7 +444,7 @@ static int run_ctl(const char *env_cred, char **out, char **err, const char *con
         g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &e);
     g_assert_no_error(e);
     run_result r = {0};
-    g_subprocess_communicate_utf8_async(p, NULL, NULL, communicate_cb, &r);
+    g_subprocess_communicate_utf8_async(p, input, NULL, communicate_cb, &r);
     if (!wait_for(flag_set, &r.done, 2 * WAIT_MS)) {
         g_subprocess_force_exit(p);
         g_error("diemcau-ctl did not finish within %d ms", 2 * WAIT_MS);
@@ -447,6 +456,11 @@ static int run_ctl(const char *env_cred, char **out, char **err, const char *con
     *out = r.out;
     *err = r.err;
     return g_subprocess_get_exit_status(p);
+}
+
+static int run_ctl(const char *env_cred, char **out, char **err, const char *const *args)
+{
+    return run_ctl_input(env_cred, NULL, out, err, args);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -597,7 +611,11 @@ static void test_status(fixture *f, gconstpointer data)
     g_assert_cmpuint(g_string_replace(ctl_cfg, "port = 0\n", port_line, 1), ==, 1);
     g_autofree char *ctl_ini = g_build_filename(f->dir, "ctl.ini", NULL);
     g_assert_true(g_file_set_contents(ctl_ini, ctl_cfg->str, -1, NULL));
-    const char *const site_args[] = {"--config", ctl_ini, "site", "can-loc", NULL};
+    /* The config keeps a hash: the secret comes from a credential file. */
+    g_autofree char *creds = g_build_filename(f->dir, "creds.ini", NULL);
+    g_assert_true(g_file_set_contents(creds, "[technician]\ncredential = " TECH "\n", -1, NULL));
+    const char *const site_args[] = {"--config", ctl_ini, "--credential-file", creds, "site",
+                                     "can-loc",  NULL};
     g_assert_cmpint(run_ctl(NULL, &out, &err, site_args), ==, 0);
     g_test_message("\n%s", out);
     g_assert_true(g_str_has_prefix(out, "Huyện Can Lộc (can-loc) · district · connected"));
@@ -607,10 +625,123 @@ static void test_status(fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(out, "5.5 % !"));
     g_free(out);
     g_free(err);
+    /* A config that keeps the secret itself (deprecated) still gives it. */
+    g_assert_cmpuint(g_string_replace(ctl_cfg, TECH_HASH, TECH, 1), ==, 1);
+    g_assert_true(g_file_set_contents(ctl_ini, ctl_cfg->str, -1, NULL));
     const char *const site_json[] = {"--config", ctl_ini, "--json", "site", "can-loc", NULL};
     g_assert_cmpint(run_ctl(NULL, &out, &err, site_json), ==, 0);
     g_autoptr(JsonNode) one = parse(out);
     g_assert_cmpfloat(num_at(one, "sites/can-loc/link/up/video/keyframe_interval_ms"), ==, 3000);
+    g_free(out);
+    g_free(err);
+    /* Without a secret: refused, with a hint. */
+    g_assert_cmpuint(g_string_replace(ctl_cfg, TECH, TECH_HASH, 1), ==, 1);
+    g_assert_true(g_file_set_contents(ctl_ini, ctl_cfg->str, -1, NULL));
+    const char *const no_secret[] = {"--config", ctl_ini, "site", "can-loc", NULL};
+    g_assert_cmpint(run_ctl(NULL, &out, &err, no_secret), ==, 4);
+    g_assert_nonnull(strstr(err, "--credential-file"));
+}
+
+/* diemcau-ctl credential: the secret it prints verifies against the hash
+ * in the line it prints; --stdin hashes a given secret and never echoes
+ * it; bad use exits 2. */
+static void check_pair(const char *secret, const char *line, const char *key)
+{
+    g_autofree char *prefix = g_strdup_printf("%s = ", key);
+    g_assert_true(g_str_has_prefix(line, prefix));
+    g_autoptr(GError) e = NULL;
+    g_autoptr(dc_credential) c = dc_credential_parse(line + strlen(prefix), &e);
+    g_assert_no_error(e);
+    g_assert_cmpint(c->kind, ==, DC_CREDENTIAL_SCRYPT);
+    g_assert_true(dc_credential_verify(c, secret));
+    g_assert_false(dc_credential_verify(c, "not-the-secret"));
+}
+
+static void test_credential_verb(void)
+{
+    g_autofree char *out = NULL, *err = NULL;
+    const char *const site[] = {"credential", "can-loc", "--cost", "4096", NULL};
+    g_assert_cmpint(run_ctl(NULL, &out, &err, site), ==, 0);
+    g_test_message("\n%s", out);
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    const char *secret = NULL, *line = NULL;
+    for (int i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], "    ")) {
+            secret = lines[i] + 4;
+        } else if (g_str_has_prefix(lines[i], "credential = ")) {
+            line = lines[i];
+        }
+    }
+    g_assert_nonnull(secret);
+    g_assert_nonnull(line);
+    g_assert_cmpuint(strlen(secret), ==, 23);
+    check_pair(secret, line, "credential");
+    g_assert_nonnull(strstr(out, "[site.can-loc]"));
+    g_free(out);
+    g_free(err);
+
+    const char *const tech[] = {"--json", "credential", "--technician", "--cost", "4096", NULL};
+    g_assert_cmpint(run_ctl(NULL, &out, &err, tech), ==, 0);
+    g_autoptr(JsonNode) j = parse(out);
+    JsonObject *o = json_node_get_object(j);
+    g_assert_true(json_object_get_null_member(o, "site"));
+    g_assert_cmpstr(json_object_get_string_member(o, "group"), ==, "signaling");
+    check_pair(json_object_get_string_member(o, "secret"), json_object_get_string_member(o, "line"),
+               "technician_credential");
+    g_free(out);
+    g_free(err);
+
+    const char *const given[] = {"credential", "duc-tho", "--stdin", NULL};
+    g_assert_cmpint(run_ctl_input(NULL, "ductho-secret-03\n", &out, &err, given), ==, 0);
+    g_assert_null(strstr(out, "ductho-secret-03"));
+    g_assert_true(g_str_has_suffix(out, "\n"));
+    out[strlen(out) - 1] = '\0';
+    g_assert_null(strchr(out, '\n')); /* one line, for scripts */
+    g_assert_true(g_str_has_prefix(out, "credential = scrypt$16384$8$1$"));
+    check_pair("ductho-secret-03", out, "credential");
+    g_free(out);
+    g_free(err);
+
+    static const struct {
+        const char *input;
+        const char *args[6];
+        const char *why;
+    } bad[] = {
+        {NULL, {"credential", NULL}, "SITE, or --technician"},
+        {NULL, {"credential", "tinh", "--technician", NULL}, "SITE, or --technician"},
+        {NULL, {"credential", "Can_Loc", NULL}, "not a site id"},
+        {NULL, {"credential", "tinh", "--cost", "5000", NULL}, "--cost"},
+        {"short\n", {"credential", "tinh", "--stdin", NULL}, "8 to 128"},
+        {"", {"credential", "tinh", "--stdin", NULL}, "no secret"},
+        {NULL, {"credential", "tinh", "extra", NULL}, "expected one of"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_cmpint(run_ctl_input(NULL, bad[i].input, &out, &err, bad[i].args), ==, 2);
+        if (!strstr(err, bad[i].why)) {
+            g_error("case %zu: “%s” lacks “%s”", i, err, bad[i].why);
+        }
+        g_assert_cmpstr(out, ==, "");
+        g_free(out);
+        g_free(err);
+    }
+    /* With --config, the site must be one of its sites. */
+    g_autofree char *dir = g_dir_make_tmp("dc-ctl-cred-XXXXXX", NULL);
+    g_autofree char *ini = g_build_filename(dir, "m.ini", NULL);
+    g_assert_true(g_file_set_contents(
+        ini,
+        "[meeting]\nid = m\n[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\n"
+        "credential = " TECH_HASH "\n",
+        -1, NULL));
+    const char *const unknown[] = {"--config", ini, "credential", "ha-noi", NULL};
+    g_assert_cmpint(run_ctl(NULL, &out, &err, unknown), ==, 2);
+    g_assert_nonnull(strstr(err, "has no [site.ha-noi]"));
+    g_free(out);
+    g_free(err);
+    const char *const known[] = {"--config", ini, "credential", "tinh", "--cost", "4096", NULL};
+    g_assert_cmpint(run_ctl(NULL, &out, &err, known), ==, 0);
+    g_assert_nonnull(strstr(out, "site tinh · Công an tỉnh Hà Tĩnh"));
+    g_unlink(ini);
+    g_rmdir(dir);
 }
 
 static void test_errors(fixture *f, gconstpointer data)
@@ -867,5 +998,6 @@ int main(int argc, char **argv)
     g_test_add("/ctl/no-stats", fixture, "no-stats", setup, test_no_stats, teardown);
     g_test_add("/ctl/watch/pty", fixture, NULL, setup, test_watch, teardown);
     g_test_add("/ctl/watch/short-terminal", fixture, NULL, setup, test_watch_short, teardown);
+    g_test_add_func("/ctl/credential", test_credential_verb);
     return g_test_run();
 }

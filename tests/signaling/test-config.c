@@ -14,6 +14,18 @@ static char *default_config_path(void)
     return g_build_filename(root, "config", "hatinh.ini", NULL);
 }
 
+/* The demo secrets behind the default file's hashes. */
+static GKeyFile *demo_credentials(void)
+{
+    const char *root = g_getenv("DC_SOURCE_ROOT");
+    g_autofree char *path = g_build_filename(root, "config", "hatinh-demo-credentials.ini", NULL);
+    GKeyFile *kf = g_key_file_new();
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &error));
+    g_assert_no_error(error);
+    return kf;
+}
+
 static void test_default_loads(void)
 {
     g_autofree char *path = default_config_path();
@@ -43,8 +55,11 @@ static void test_default_loads(void)
     for (size_t i = 0; i < cfg->n_sites; i++) {
         chairs += cfg->sites[i].role == DC_ROLE_CHAIR;
         g_assert_true(g_utf8_validate(cfg->sites[i].name, -1, NULL));
-        g_assert_cmpuint(strlen(cfg->sites[i].credential), >=, 16);
+        g_assert_cmpint(cfg->sites[i].credential->kind, ==, DC_CREDENTIAL_SCRYPT);
     }
+    g_assert_null(dc_config_plain_credentials(cfg));
+    g_assert_nonnull(cfg->technician_credential);
+    g_assert_cmpint(cfg->technician_credential->kind, ==, DC_CREDENTIAL_SCRYPT);
     g_assert_cmpuint(chairs, ==, 1);
     g_assert_cmpstr(dc_config_chair(cfg)->id, ==, "tinh");
     g_assert_cmpstr(dc_config_chair(cfg)->name, ==, "Công an tỉnh Hà Tĩnh");
@@ -89,6 +104,35 @@ static void test_minimal_defaults(void)
     g_assert_cmpstr(cfg->web_root, ==, "/srv/web");
     g_assert_cmpuint(g_strv_length(cfg->local_addresses), ==, 0);
     g_assert_cmpuint(cfg->n_sites, ==, 1);
+    g_assert_null(cfg->technician_credential);
+    /* A plain secret is still read, and listed for the startup warning. */
+    g_assert_cmpstr(dc_credential_plain(cfg->sites[0].credential), ==, "abcdefgh12345678");
+    g_auto(GStrv) plain = dc_config_plain_credentials(cfg);
+    g_assert_cmpuint(g_strv_length(plain), ==, 1);
+    g_assert_cmpstr(plain[0], ==, "[site.tinh] credential");
+}
+
+/* config/hatinh.ini keeps hashes of exactly the secrets of the demo file
+ * that the scripts and tests join with (and nothing verifies a wrong one). */
+static void test_default_matches_demo_secrets(void)
+{
+    g_autofree char *path = default_config_path();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(dc_config) cfg = dc_config_load(path, &error);
+    g_assert_no_error(error);
+    g_autoptr(GKeyFile) demo = demo_credentials();
+    g_autofree char *tech = g_key_file_get_string(demo, "technician", "credential", &error);
+    g_assert_no_error(error);
+    g_assert_true(dc_credential_verify(cfg->technician_credential, tech));
+    for (size_t i = 0; i < cfg->n_sites; i++) {
+        g_autofree char *group = g_strdup_printf("site.%s", cfg->sites[i].id);
+        g_autofree char *secret = g_key_file_get_string(demo, group, "credential", &error);
+        g_assert_no_error(error);
+        g_assert_true(dc_credential_verify(cfg->sites[i].credential, secret));
+    }
+    g_assert_false(dc_credential_verify(cfg->sites[0].credential, tech));
+    g_auto(GStrv) groups = g_key_file_get_groups(demo, NULL);
+    g_assert_cmpuint(g_strv_length(groups), ==, cfg->n_sites + 1);
 }
 
 static const struct {
@@ -150,6 +194,27 @@ static const struct {
      MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = abc\n",
      DC_CONFIG_ERROR_INVALID,
      {":6:", "[site.tinh] credential", "8 to 128"}},
+    {"hash with a low cost",
+     MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = "
+             "scrypt$1024$8$1$y7fcT31sqsMCQzebcKV9Zw==$"
+             "UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=\n",
+     DC_CONFIG_ERROR_INVALID,
+     {":6:", "[site.tinh] credential", "N must be a power of two from 4096"}},
+    {"hash with a bad salt",
+     MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = "
+             "scrypt$4096$8$1$y7fcT31sqsMC*zebcKV9Zw==$"
+             "UufAlurypSHVh0VylBR0RNU0fpDpe038f1r1ZzbX1Cs=\n",
+     DC_CONFIG_ERROR_INVALID,
+     {":6:", "[site.tinh] credential", "salt"}},
+    {"hash cut short",
+     MEETING "[site.tinh]\nname = T\nrole = chair\ncredential = "
+             "scrypt$4096$8$1$y7fcT31sqsMCQzebcKV9Zw==$UufAlurypSHVh0VylBR0RNU0fp\n",
+     DC_CONFIG_ERROR_INVALID,
+     {":6:", "[site.tinh] credential", "hash"}},
+    {"unknown hash scheme",
+     MEETING "[signaling]\ntechnician_credential = argon2id$v=19$m=65536$c2FsdA$aGFzaA\n" CHAIR,
+     DC_CONFIG_ERROR_INVALID,
+     {":4:", "[signaling] technician_credential", "neither a hash"}},
     {"bad site id",
      MEETING "[site.Can_Loc]\nname = T\nrole = chair\ncredential = 12345678\n",
      DC_CONFIG_ERROR_INVALID,
@@ -205,17 +270,6 @@ static void test_missing_file(void)
     g_assert_nonnull(strstr(error->message, "/nonexistent/dc.ini"));
 }
 
-static void test_credential_equal(void)
-{
-    g_assert_true(dc_config_credential_equal("abcdefgh12345678", "abcdefgh12345678"));
-    g_assert_false(dc_config_credential_equal("abcdefgh12345678", "abcdefgh12345679"));
-    g_assert_false(dc_config_credential_equal("abcdefgh12345678", "abcdefgh1234567"));
-    g_assert_false(dc_config_credential_equal("abcdefgh12345678", "abcdefgh123456789"));
-    g_assert_false(dc_config_credential_equal("abcdefgh12345678", ""));
-    g_assert_false(dc_config_credential_equal("abcdefgh12345678", NULL));
-    g_assert_false(dc_config_credential_equal(NULL, NULL));
-}
-
 static void test_roles(void)
 {
     dc_role r;
@@ -232,7 +286,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/default-loads", test_default_loads);
     g_test_add_func("/config/minimal-defaults", test_minimal_defaults);
     g_test_add_func("/config/missing-file", test_missing_file);
-    g_test_add_func("/config/credential-equal", test_credential_equal);
+    g_test_add_func("/config/default-matches-demo-secrets", test_default_matches_demo_secrets);
     g_test_add_func("/config/roles", test_roles);
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *name = g_strdup_printf("/config/bad/%s", bad[i].label);

@@ -86,9 +86,9 @@ static void test_restart_continues(void)
 
     dc_host *h = dc_host_new(cfg, db, roster, &cb, &s, NULL);
     g_assert_nonnull(h);
-    dc_roster_join(roster, "tinh", "tinh-secret-0001", NULL, "s1", NULL);
+    dc_roster_join(roster, "tinh", true, NULL, "s1", NULL);
     dc_host_joined(h, "tinh");
-    dc_roster_join(roster, "can-loc", "canloc-secret-02", NULL, "s2", NULL);
+    dc_roster_join(roster, "can-loc", true, NULL, "s2", NULL);
     dc_host_joined(h, "can-loc");
     command(h, "tinh", "{\"type\":\"mute\",\"site\":\"can-loc\",\"audio\":true}");
     command(h, "tinh", "{\"type\":\"floor\",\"site\":\"can-loc\"}");
@@ -147,7 +147,7 @@ static void test_incidents(void)
     dc_roster *roster = dc_roster_new(cfg);
     dc_stats *st = dc_stats_new(cfg);
     dc_host *h = dc_host_new(cfg, db, roster, &cb, &s, NULL);
-    dc_roster_join(roster, "can-loc", "canloc-secret-02", NULL, "s2", NULL);
+    dc_roster_join(roster, "can-loc", true, NULL, "s2", NULL);
     dc_host_joined(h, "can-loc");
     int64_t t0 = g_get_real_time();
     const struct {

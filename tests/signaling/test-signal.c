@@ -21,9 +21,17 @@
 #define WAIT_MS 4000
 #define QUIET_MS 250
 
+/* The sites' secrets, and what the config keeps of them: scrypt hashes
+ * (diemcau-ctl credential SITE --stdin --cost 4096). */
 #define CRED_TINH "tinh-secret-0001"
 #define CRED_CAN_LOC "canloc-secret-02"
 #define CRED_DUC_THO "ductho-secret-03"
+#define HASH_TINH                                                                                  \
+    "scrypt$4096$8$1$29s2f7KcXWMJZP4U03dmhA==$Gnkhx00k0y8OuCBYrq/pa9+K6ZrlaGsymKh/XrY3lGk="
+#define HASH_CAN_LOC                                                                               \
+    "scrypt$4096$8$1$1Y+b35JZbxD+kSHBMOtwrA==$YyEoga85zs5TvvdHkZmn9MOWagz5QRCy9gv2U/X7LO8="
+#define HASH_DUC_THO                                                                               \
+    "scrypt$4096$8$1$OliGihtCY6jxkhkKjqUzGQ==$qr1qE0NaKbYKv8L1uvk0HUmNeoFbwobsfUPO9CqWiAo="
 
 static const char *signal_bin;
 
@@ -313,9 +321,9 @@ static void write_config(fixture *f, guint bridge_port, const char *meeting_extr
         "[meeting]\nid = hatinh-test\ntitle = Hội nghị thử\n%s"
         "[signaling]\naddress = 127.0.0.1\nport = 0\nweb_root = web\n"
         "[bridge]\ncontrol_address = 127.0.0.1\ncontrol_port = %u\n"
-        "[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\ncredential = " CRED_TINH "\n"
-        "[site.can-loc]\nname = Huyện Can Lộc\nrole = district\ncredential = " CRED_CAN_LOC "\n"
-        "[site.duc-tho]\nname = Huyện Đức Thọ\nrole = district\ncredential = " CRED_DUC_THO "\n",
+        "[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\ncredential = " HASH_TINH "\n"
+        "[site.can-loc]\nname = Huyện Can Lộc\nrole = district\ncredential = " HASH_CAN_LOC "\n"
+        "[site.duc-tho]\nname = Huyện Đức Thọ\nrole = district\ncredential = " HASH_DUC_THO "\n",
         meeting_extra ? meeting_extra : "", bridge_port);
     f->config = g_build_filename(f->dir, "test.ini", NULL);
     g_assert_true(g_file_set_contents(f->config, text, -1, NULL));
@@ -1317,6 +1325,78 @@ static void test_ice_restart_lost_limits(fixture *f, gconstpointer data)
     g_assert_false(p1->closed || p2->closed);
 }
 
+/* Milliseconds from sending @json on @s to its next "error" or "welcome"
+ * (@want); the message in *@out. */
+static double timed_reply(site *s, const char *json, const char *want, JsonObject **out)
+{
+    int64_t t0 = g_get_monotonic_time();
+    site_send(s, json);
+    *out = inbox_take(&s->in, want, 40000);
+    if (!*out) {
+        g_error("site: no “%s” within 40 s", want);
+    }
+    return (double)(g_get_monotonic_time() - t0) / 1000.0;
+}
+
+/* Issue 8: wrong credentials from one address are answered ever more
+ * slowly after five (1 s, then 2 s, ...); the right site is never locked
+ * out: a secret that joined before is accepted at once even from that
+ * address, and a right one that never did is checked after the wait and
+ * accepted. Meanwhile the connection's later messages wait, in order. */
+static void test_wrong_credentials_slowed(fixture *f, gconstpointer data)
+{
+    /* Messages sent while a join is checked wait for it, in order. */
+    g_autoptr(site) t = site_open(f);
+    site_send(t, "{\"type\":\"join\",\"site\":\"duc-tho\",\"credential\":\"" CRED_DUC_THO "\"}");
+    site_send(t, "{\"type\":\"leave\"}");
+    site_send(t, "{\"type\":\"leave\"}");
+    t->in.want = "error";
+    g_assert_true(wait_for(inbox_has, &t->in, WAIT_MS));
+    JsonObject *first = g_queue_peek_head(&t->in.q);
+    JsonObject *last = g_queue_peek_tail(&t->in.q);
+    g_assert_cmpstr(str_of(first, "type"), ==, "welcome");
+    g_assert_cmpstr(str_of(last, "type"), ==, "error");
+    g_assert_cmpstr(str_of(last, "code"), ==, "not-joined"); /* the second leave */
+
+    g_autofree char *sid = NULL;
+    site *chair = site_join(f, "tinh", CRED_TINH, &sid);
+    g_autoptr(site) s = site_open(f);
+    const char *wrong = "{\"type\":\"join\",\"site\":\"can-loc\",\"credential\":\"guess-guess\"}";
+    for (int i = 0; i < 5; i++) {
+        g_autoptr(JsonObject) e = NULL;
+        double ms = timed_reply(s, wrong, "error", &e);
+        g_assert_cmpstr(str_of(e, "code"), ==, "bad-credential");
+        g_assert_cmpfloat(ms, <, 900);
+    }
+    g_autoptr(JsonObject) e6 = NULL, e7 = NULL;
+    double ms6 = timed_reply(s, wrong, "error", &e6);
+    double ms7 = timed_reply(s, wrong, "error", &e7);
+    g_test_message("6th wrong credential answered after %.0f ms, 7th after %.0f ms", ms6, ms7);
+    g_assert_cmpstr(str_of(e6, "code"), ==, "bad-credential");
+    g_assert_cmpstr(str_of(e7, "code"), ==, "bad-credential");
+    g_assert_cmpfloat(ms6, >=, 1000);
+    g_assert_cmpfloat(ms7, >=, 2000);
+    g_assert_cmpfloat(ms7, >, ms6);
+
+    /* The chair reconnects from the same address: known secret, at once. */
+    site_free(chair);
+    g_autoptr(site) chair2 = site_open(f);
+    g_autoptr(JsonObject) w1 = NULL;
+    double ms_chair = timed_reply(
+        chair2, "{\"type\":\"join\",\"site\":\"tinh\",\"credential\":\"" CRED_TINH "\"}", "welcome",
+        &w1);
+    g_assert_cmpfloat(ms_chair, <, 900);
+
+    /* can-loc's right secret from the slowed address: waits, then joins. */
+    g_autoptr(JsonObject) w2 = NULL;
+    double ms_right = timed_reply(
+        s, "{\"type\":\"join\",\"site\":\"can-loc\",\"credential\":\"" CRED_CAN_LOC "\"}",
+        "welcome", &w2);
+    g_test_message("the right credential from the slowed address joined after %.0f ms", ms_right);
+    g_assert_cmpstr(str_of(w2, "site"), ==, "can-loc");
+    g_assert_cmpfloat(ms_right, >=, 4000);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1342,6 +1422,7 @@ int main(int argc, char **argv)
     ADD("/signal/chair/remove-allow-end", test_chair_remove_allow_end);
     g_test_add("/signal/chair/lobby-lock", fixture, "lobby = true\n", setup, test_chair_lobby_lock,
                teardown);
+    ADD("/signal/wrong-credentials-slowed", test_wrong_credentials_slowed);
     g_test_add("/signal/ice-restart-lost-limits", fixture, "[limits]\nmax_pending_joins = 2\n",
                setup, test_ice_restart_lost_limits, teardown);
     return g_test_run();

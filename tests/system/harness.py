@@ -45,12 +45,35 @@ def free_port(kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
-def read_sites(path):
-    """[(id, name, role, credential)] in file order."""
+# The demo secrets behind the hashes of config/hatinh.ini (the config keeps
+# only hashes; README, "Credentials").
+DEMO_CREDENTIALS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config",
+                                "hatinh-demo-credentials.ini")
+
+
+def demo_credentials(path=DEMO_CREDENTIALS):
+    """{site id: secret} of the demo credential file, and "technician"."""
+    cp = configparser.ConfigParser(interpolation=None)
+    if not cp.read(path, encoding="utf-8"):
+        raise FileNotFoundError(path)
+    out = {g[5:]: cp[g]["credential"] for g in cp.sections() if g.startswith("site.")}
+    out["technician"] = cp["technician"]["credential"]
+    return out
+
+
+def read_sites(path, credentials=DEMO_CREDENTIALS):
+    """[(id, name, role, secret)] in file order; the secrets from the demo
+    credential file (a config may still keep a secret in plain text)."""
     cp = configparser.ConfigParser(interpolation=None)
     cp.read(path, encoding="utf-8")
-    return [(g[5:], cp[g]["name"], cp[g]["role"], cp[g]["credential"])
-            for g in cp.sections() if g.startswith("site.")]
+    secrets = demo_credentials(credentials)
+    out = []
+    for g in cp.sections():
+        if g.startswith("site."):
+            stored = cp[g]["credential"]
+            secret = secrets.get(g[5:]) if "$" in stored else stored
+            out.append((g[5:], cp[g]["name"], cp[g]["role"], secret))
+    return out
 
 
 def private_config(source_root, workdir, udp_base=None):

@@ -44,11 +44,6 @@ RECOVER_S = 5.0  # from the change to the first frame decoded again
 WAIT_S = 25.0  # how long to wait for it at all: under the 30 s consent expiry
 
 
-def technician_credential(config):
-    m = re.search(r"^technician_credential = (\S+)", open(config, encoding="utf-8").read(), re.M)
-    return m.group(1) if m else ""
-
-
 def selected_remote(url, cred, site):
     """The bridge's selected pair's remote address ("ip:port") for site, from
     GET /api/stats, or None."""
@@ -93,7 +88,7 @@ def main():
                       servers.log("signal")[-2000:] + servers.log("bridge")[-2000:]):
             return tap.done()
         url = f"http://{lan.addr}:{port}"
-        cred = technician_credential(config)
+        cred = harness.demo_credentials()["technician"]
 
         creds = {s[0]: s[3] for s in harness.read_sites(config)}
         media = ["--size", "320x180", "--fps", "15"]

@@ -95,9 +95,6 @@ def lan_config(source, wd, addr):
     return path, port
 
 
-def technician_credential(config):
-    m = re.search(r"^technician_credential = (\S+)", open(config, encoding="utf-8").read(), re.M)
-    return m.group(1) if m else ""
 
 
 def ctl_status(build, url, cred):
@@ -201,7 +198,7 @@ def main():
                ns[IMPAIRED].rules())
 
         config, port = lan_config(a.source, wd, lan.addr)
-        cred = technician_credential(config)
+        cred = harness.demo_credentials()["technician"]
         url = f"http://{lan.addr}:{port}"
         servers = NsServers(a.build, config, port, wd, lan.addr)
         if not tap.ok(servers.start(), f"diemcau-signal and diemcau-bridge start on {lan.addr}",
