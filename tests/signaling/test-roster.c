@@ -176,21 +176,18 @@ static void test_states(fixture *f, gconstpointer data)
  * connection) keeps its media state; a wrong credential still refuses. */
 static void test_resume_keeps_state(fixture *f, gconstpointer data)
 {
-    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s1", NULL), ==,
-                    DC_JOIN_OK);
+    g_assert_cmpint(join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s1", NULL), ==, DC_JOIN_OK);
     g_assert_true(dc_roster_set_state(f->roster, "can-loc", "s1", DC_SITE_CONNECTED));
-    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", "wrong-credential", NULL, "s1", NULL), ==,
+    g_assert_cmpint(join(f->roster, "can-loc", "wrong-credential", NULL, "s1", NULL), ==,
                     DC_JOIN_BAD_CREDENTIAL);
     char *old = NULL;
-    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s1", &old), ==,
-                    DC_JOIN_OK);
+    g_assert_cmpint(join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s1", &old), ==, DC_JOIN_OK);
     g_assert_cmpstr(old, ==, "s1");
     g_free(old);
     g_assert_cmpstr(dc_roster_session(f->roster, "can-loc"), ==, "s1");
     g_assert_cmpint(state_of(f, "can-loc"), ==, DC_SITE_CONNECTED);
     /* A new session starts over. */
-    g_assert_cmpint(dc_roster_join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s2", NULL), ==,
-                    DC_JOIN_OK);
+    g_assert_cmpint(join(f->roster, "can-loc", CRED_CAN_LOC, NULL, "s2", NULL), ==, DC_JOIN_OK);
     g_assert_cmpint(state_of(f, "can-loc"), ==, DC_SITE_CONNECTING);
     g_assert_cmpuint(dc_roster_present(f->roster), ==, 1);
 }
