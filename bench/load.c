@@ -332,6 +332,17 @@ static void handle_offer(dc_load_site *s, JsonObject *msg)
         dc_offer_view_clear(&offer);
         return;
     }
+    /* An offer with new ICE credentials on a connected transport is an ICE
+     * restart (the bridge makes one when its pair failed): fresh local
+     * credentials now, candidates gathered once the answer is out. */
+    const char *had = dc_transport_remote_ufrag(s->transport);
+    bool restart = had && offer.ice_ufrag && strcmp(had, offer.ice_ufrag) != 0;
+    if (restart &&
+        !dc_transport_restart_ice(s->transport, offer.ice_ufrag, offer.ice_pwd, &error)) {
+        dc_load_site_fail(s, error->message);
+        dc_offer_view_clear(&offer);
+        return;
+    }
     g_free(p->bundle_mid);
     p->bundle_mid = dc_offer_view_bundle_mid(&offer);
     size_t ns = 0;
@@ -357,6 +368,8 @@ static void handle_offer(dc_load_site *s, JsonObject *msg)
         for (guint i = 0; i < p->pending->len; i++)
             dc_transport_add_remote_candidate(s->transport, p->pending->pdata[i]);
         g_ptr_array_set_size(p->pending, 0);
+        if (restart && !dc_transport_gather_candidates(s->transport, &error))
+            dc_load_site_fail(s, error->message);
     }
     dc_answer_result_clear(&res);
     dc_offer_view_clear(&offer);

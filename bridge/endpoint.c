@@ -227,12 +227,16 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
         /* libnice fails a component that was ready once when its
          * keepalive binding requests go unanswered, and stops sending on
-         * it. An ICE restart restores it;
-         * the site asks for one; the endpoint is lost only when nothing
-         * has come for 30 s (consent_timeout). */
+         * it. An ICE restart restores it: the meeting offers one at once
+         * (the site may not notice: a browser still gets its consent
+         * checks answered, and its media may still reach us), and the
+         * site asks for one when our media stops; the endpoint is lost
+         * only when nothing has come for 30 s (consent_timeout). */
         if (e->ice_ready && e->state == DC_ENDPOINT_CONNECTED) {
-            g_message("ICE keepalives unanswered: waiting for an ICE restart");
+            g_message("ICE keepalives unanswered: restarting ICE");
             e->pair_failed = true;
+            if (e->cb.pair_failed)
+                e->cb.pair_failed(e->user);
         } else
             set_state(e, DC_ENDPOINT_FAILED, "ICE failed");
         direct_update(e); /* libnice no longer sends on the pair: neither do we */

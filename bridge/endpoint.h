@@ -37,6 +37,10 @@ typedef struct {
     /* Decrypted media, the buffer borrowed for the call. */
     void (*rtp)(void *user, const uint8_t *buf, size_t len, int64_t now_us);
     void (*rtcp)(void *user, const uint8_t *buf, size_t len, int64_t now_us);
+    /* libnice failed the connected pair (its keepalives went unanswered)
+     * and sends nothing more on it: an ICE restart is needed. Called from
+     * libnice's signal: do not restart from inside it. May be NULL. */
+    void (*pair_failed)(void *user);
 } dc_endpoint_callbacks;
 
 typedef struct {

@@ -30,7 +30,8 @@ typedef struct {
     bool restart_offered;    /* the pending offer is an ICE restart's */
     int64_t last_restart_us; /* when the last ICE restart was made */
     dc_timer *offer_timer;
-    dc_timer *drop_timer; /* frees a lost endpoint outside libnice's callback */
+    dc_timer *drop_timer;    /* frees a lost endpoint outside libnice's callback */
+    dc_timer *restart_timer; /* an ICE restart of ours, outside libnice's callback */
 } meeting_site;
 
 struct dc_meeting {
@@ -298,11 +299,28 @@ static void ep_rtcp(void *user, const uint8_t *buf, size_t len, int64_t now_us)
     router_rearm(ms->m);
 }
 
+static void ep_pair_failed(void *user)
+{
+    meeting_site *ms = user;
+    dc_timer_set(ms->restart_timer, g_get_monotonic_time());
+}
+
+static void restart_timeout(void *user, int64_t now_us)
+{
+    meeting_site *ms = user;
+    if (!ms->ep || dc_endpoint_get_state(ms->ep) != DC_ENDPOINT_CONNECTED)
+        return;
+    g_message("meeting %s site %s: its pair failed: the bridge restarts ICE", ms->m->id,
+              ms->m->site_ids[ms->index]);
+    dc_meeting_ice_restart(ms->m, ms->m->site_ids[ms->index]);
+}
+
 static const dc_endpoint_callbacks ep_callbacks = {
     .candidate = ep_candidate,
     .state = ep_state,
     .rtp = ep_rtp,
     .rtcp = ep_rtcp,
+    .pair_failed = ep_pair_failed,
 };
 
 /* ---- lifecycle and commands ---- */
@@ -324,6 +342,7 @@ dc_meeting *dc_meeting_new(const char *id, const dc_meeting_env *env,
         m->sites[i].index = i;
         m->sites[i].offer_timer = dc_timer_new(env->ctx, offer_timeout, &m->sites[i]);
         m->sites[i].drop_timer = dc_timer_new(env->ctx, drop_timeout, &m->sites[i]);
+        m->sites[i].restart_timer = dc_timer_new(env->ctx, restart_timeout, &m->sites[i]);
     }
     dc_router_callbacks rcb = {.send = router_send};
     m->router = dc_router_new(m->n_sites, g_random_int() | (uint64_t)g_random_int() << 32,
@@ -343,6 +362,7 @@ void dc_meeting_free(dc_meeting *m)
         dc_endpoint_free(m->sites[i].ep);
         dc_timer_free(m->sites[i].offer_timer);
         dc_timer_free(m->sites[i].drop_timer);
+        dc_timer_free(m->sites[i].restart_timer);
         g_free(m->sites[i].session);
     }
     g_source_destroy(m->stats_source);
