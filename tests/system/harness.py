@@ -26,7 +26,7 @@ class Tap:
             self.failed += 1
             print(f"not ok {self.n} - {desc}", flush=True)
             if detail:
-                for line in str(detail).splitlines()[:40]:
+                for line in str(detail).splitlines()[:80]:
                     print(f"# {line}", flush=True)
         return cond
 
@@ -143,11 +143,34 @@ class Servers:
                 codes[w] = None
         return codes
 
+    def stop_ok(self, tap, desc="diemcau-signal and diemcau-bridge stop cleanly"):
+        """Stops both servers and records one TAP line: both exit 0. On failure
+        the detail names each exit status and shows, per failing server, its
+        sanitizer report (or the tail of its log), so that a CI log alone
+        says why."""
+        codes = self.stop()
+        bad = [w for w in ("signal", "bridge") if w in codes and codes[w] != 0]
+        detail = [str(codes)]
+        for w in bad:
+            detail.append(f"--- {w} (exit {codes[w]}):")
+            detail.extend(server_log_excerpt(self.log(w)))
+        return tap.ok(not bad and "signal" in codes and "bridge" in codes, desc, "\n".join(detail)), codes
+
     def log(self, w):
         try:
             return open(os.path.join(self.workdir, f"{w}.log"), encoding="utf-8", errors="replace").read()
         except OSError:
             return ""
+
+
+def server_log_excerpt(log, lines=34):
+    """The lines of a server log that explain a bad exit: the sanitizer report
+    from its first line (ASan, UBSan, LeakSanitizer) or else the log's tail."""
+    rows = log.splitlines()
+    for i, r in enumerate(rows):
+        if "ERROR: AddressSanitizer" in r or "ERROR: LeakSanitizer" in r or "runtime error:" in r:
+            return rows[max(0, i - 3):i + lines]
+    return rows[-lines:]
 
 
 def signal_tls(servers, timeout=5.0):

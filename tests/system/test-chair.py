@@ -208,9 +208,7 @@ def main():
         for c in clients.values():
             if c.proc.poll() is None:
                 c.proc.kill()
-        codes = servers.stop()
-        tap.ok(codes.get("signal") == 0 and codes.get("bridge") == 0, "the servers stop cleanly",
-               f"{codes}\n{servers.log('signal')[-2000:]}")
+        servers.stop_ok(tap, "the servers stop cleanly")
     return tap.done()
 
 

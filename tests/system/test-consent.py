@@ -111,9 +111,7 @@ def main():
             if c.proc.poll() is None:
                 c.proc.kill()
                 c.proc.wait()
-        codes = servers.stop()
-        tap.ok(codes.get("signal") == 0 and codes.get("bridge") == 0,
-               "diemcau-signal and diemcau-bridge stop cleanly", str(codes))
+        servers.stop_ok(tap, "diemcau-signal and diemcau-bridge stop cleanly")
     return tap.done()
 
 

@@ -154,9 +154,7 @@ def main():
                 c.proc.kill()
                 c.proc.wait()
         if servers is not None:
-            codes = servers.stop()
-            tap.ok(codes.get("signal") == 0 and codes.get("bridge") == 0,
-                   "diemcau-signal and diemcau-bridge stop cleanly", str(codes))
+            servers.stop_ok(tap, "diemcau-signal and diemcau-bridge stop cleanly")
         lan.close()
         left = lan.leftovers()
         tap.ok(not left, "the namespaces, veths and bridge of the test are gone", " ".join(left))

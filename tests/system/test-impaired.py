@@ -255,9 +255,7 @@ def main():
                 c.proc.kill()
                 c.proc.wait()
         if servers is not None:
-            codes = servers.stop()
-            tap.ok(codes.get("signal") == 0 and codes.get("bridge") == 0,
-                   "diemcau-signal and diemcau-bridge stop cleanly", str(codes))
+            servers.stop_ok(tap, "diemcau-signal and diemcau-bridge stop cleanly")
         counters = lan.stop_delayers()
         for site, lines in counters.items():
             for ln in lines:
