@@ -1,7 +1,9 @@
-/* srtp-openssl: OpenSSL AES-ICM-128 and HMAC-SHA1 for libsrtp2; see
- * srtp-openssl.h. Includes srtp2/cipher.h and srtp2/auth.h (which pull in
+/* srtp-openssl: OpenSSL AES-ICM-128 and HMAC-SHA1 for libsrtp2, and the
+ * installation of all three types (AES-128-GCM is in srtp-openssl-gcm.c);
+ * see srtp-openssl.h. Includes srtp2/cipher.h and srtp2/auth.h (which pull in
  * srtp.h for the status codes) but never calls the session API. */
 #include "core/srtp-openssl.h"
+#include "core/srtp-openssl-private.h"
 
 #include <errno.h>
 #include <string.h>
@@ -335,13 +337,22 @@ int dc_srtp_openssl_install(void)
         aes_ctr = EVP_CIPHER_fetch(NULL, "AES-128-CTR", NULL);
     if (sha1 == NULL)
         sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-    if (aes_ctr == NULL || sha1 == NULL)
+    if (aes_ctr == NULL || sha1 == NULL || dc_srtp_openssl_gcm_fetch() != 0)
         return -ENOTSUP;
     int rc = 0;
     if (srtp_replace_cipher_type(&dc_srtp_openssl_aes_icm_128, SRTP_AES_ICM_128) !=
-        srtp_err_status_ok)
+        srtp_err_status_ok) {
+        g_warning("libsrtp refused the OpenSSL AES-ICM-128");
         rc = -EIO;
-    if (srtp_replace_auth_type(&dc_srtp_openssl_hmac_sha1, SRTP_HMAC_SHA1) != srtp_err_status_ok)
+    }
+    if (srtp_replace_cipher_type(&dc_srtp_openssl_aes_gcm_128, SRTP_AES_GCM_128) !=
+        srtp_err_status_ok) {
+        g_warning("libsrtp refused the OpenSSL AES-128-GCM");
         rc = -EIO;
+    }
+    if (srtp_replace_auth_type(&dc_srtp_openssl_hmac_sha1, SRTP_HMAC_SHA1) != srtp_err_status_ok) {
+        g_warning("libsrtp refused the OpenSSL HMAC-SHA1");
+        rc = -EIO;
+    }
     return rc;
 }

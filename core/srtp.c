@@ -69,8 +69,8 @@ int dc_srtp_global_init(dc_srtp_crypto want)
             if (rc == 0)
                 crypto_in_use = DC_SRTP_CRYPTO_OPENSSL;
             else
-                g_warning("libsrtp refused the OpenSSL AES-ICM/HMAC-SHA1 (%s); "
-                          "using its stock implementation",
+                g_warning("libsrtp refused OpenSSL's crypto (%s); using its stock "
+                          "implementation where it did",
                           g_strerror(-rc));
         }
         g_once_init_leave(&done, 1);

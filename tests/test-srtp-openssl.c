@@ -1,7 +1,8 @@
 /* Unit tests for core/srtp-openssl: libsrtp's own self-tests on the OpenSSL
  * types, RFC 3711 B.2 and RFC 2202 through libsrtp's cipher and auth API,
- * byte-for-byte interop with stock libsrtp2 in both directions, tampering,
- * and no allocation per packet in the cipher.
+ * the GCM specification's test cases, byte-for-byte interop with stock
+ * libsrtp2 (AES-CM + HMAC-SHA1 and AES-GCM) in both directions, tampering,
+ * and no allocation per packet in the ciphers.
  *
  * The replacement is process-global, so the stock side runs in a second
  * process: this binary re-executed as `--stock protect|unprotect ...`, which
@@ -228,6 +229,19 @@ static void test_installed(void)
     g_assert_cmpint(srtp_cipher_type_self_test(&dc_srtp_openssl_aes_icm_128), ==,
                     srtp_err_status_ok);
     g_assert_cmpint(srtp_auth_type_self_test(&dc_srtp_openssl_hmac_sha1), ==, srtp_err_status_ok);
+    g_assert_cmpint(srtp_cipher_type_self_test(&dc_srtp_openssl_aes_gcm_128), ==,
+                    srtp_err_status_ok);
+
+    /* A GCM session runs on the OpenSSL type, and frees what it made. */
+    int before = dc_srtp_openssl_gcm_instances();
+    dc_srtp *tx = session(DC_SRTP_AEAD_AES_128_GCM, TRUE);
+    uint8_t pkt[BUF_CAP];
+    gboolean rtcp;
+    size_t len = make_packet(0, pkt, &rtcp);
+    g_assert_cmpint(dc_srtp_protect_rtp(tx, pkt, len, sizeof pkt), ==, (int)len + 16);
+    g_assert_cmpint(dc_srtp_openssl_gcm_instances(), >, before);
+    dc_srtp_free(tx);
+    g_assert_cmpint(dc_srtp_openssl_gcm_instances(), ==, before);
 }
 
 /* RFC 3711 appendix B.2: three blocks of key stream, set_iv resets the
@@ -289,6 +303,112 @@ static void test_rfc2202(void)
     }
     g_assert_cmpint(srtp_auth_dealloc(a), ==, srtp_err_status_ok);
     g_assert_cmpint(srtp_auth_type_alloc(&dc_srtp_openssl_hmac_sha1, &a, 20, 21), ==,
+                    srtp_err_status_bad_param);
+}
+
+/* GCM through libsrtp's cipher API: test case 4 of the GCM specification
+ * (McGrew and Viega) with its AAD given in two pieces, as libsrtp does for
+ * SRTCP; the same with the tag cut to 8 bytes; test case 1 (nothing to
+ * encrypt: the tag alone, as for SRTCP sent unencrypted); a flipped bit in
+ * the ciphertext, the AAD or the tag is refused. */
+static void test_gcm_spec(void)
+{
+    static const uint8_t key[28] = {0xfe, 0xff, 0xe9, 0x92, 0x86, 0x65, 0x73, 0x1c,
+                                    0x6d, 0x6a, 0x8f, 0x94, 0x67, 0x30, 0x83, 0x08};
+    static const uint8_t aad[20] = {0xfe, 0xed, 0xfa, 0xce, 0xde, 0xad, 0xbe, 0xef, 0xfe, 0xed,
+                                    0xfa, 0xce, 0xde, 0xad, 0xbe, 0xef, 0xab, 0xad, 0xda, 0xd2};
+    static const uint8_t plain[60] = {
+        0xd9, 0x31, 0x32, 0x25, 0xf8, 0x84, 0x06, 0xe5, 0xa5, 0x59, 0x09, 0xc5, 0xaf, 0xf5, 0x26,
+        0x9a, 0x86, 0xa7, 0xa9, 0x53, 0x15, 0x34, 0xf7, 0xda, 0x2e, 0x4c, 0x30, 0x3d, 0x8a, 0x31,
+        0x8a, 0x72, 0x1c, 0x3c, 0x0c, 0x95, 0x95, 0x68, 0x09, 0x53, 0x2f, 0xcf, 0x0e, 0x24, 0x49,
+        0xa6, 0xb5, 0x25, 0xb1, 0x6a, 0xed, 0xf5, 0xaa, 0x0d, 0xe6, 0x57, 0xba, 0x63, 0x7b, 0x39};
+    static const uint8_t sealed[76] = {
+        0x42, 0x83, 0x1e, 0xc2, 0x21, 0x77, 0x74, 0x24, 0x4b, 0x72, 0x21, 0xb7, 0x84,
+        0xd0, 0xd4, 0x9c, 0xe3, 0xaa, 0x21, 0x2f, 0x2c, 0x02, 0xa4, 0xe0, 0x35, 0xc1,
+        0x7e, 0x23, 0x29, 0xac, 0xa1, 0x2e, 0x21, 0xd5, 0x14, 0xb2, 0x54, 0x66, 0x93,
+        0x1c, 0x7d, 0x8f, 0x6a, 0x5a, 0xac, 0x84, 0xaa, 0x05, 0x1b, 0xa3, 0x0b, 0x39,
+        0x6a, 0x0a, 0xac, 0x97, 0x3d, 0x58, 0xe0, 0x91, 0x5b, 0xc9, 0x4f, 0xbc, 0x32,
+        0x21, 0xa5, 0xdb, 0x94, 0xfa, 0xe9, 0x5a, 0xe7, 0x12, 0x1a, 0x47};
+    static const uint8_t empty_tag[16] = {0x58, 0xe2, 0xfc, 0xce, 0xfa, 0x7e, 0x30, 0x61,
+                                          0x36, 0x7f, 0x1d, 0x57, 0xa4, 0xe7, 0x45, 0x5a};
+    uint8_t iv[16] = {0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce, 0xdb, 0xad, 0xde, 0xca, 0xf8, 0x88};
+    const int tags[] = {16, 8};
+    for (size_t t = 0; t < G_N_ELEMENTS(tags); t++) {
+        srtp_cipher_t *c = NULL;
+        uint8_t buf[96] = {0};
+        uint32_t n = sizeof plain, tag_len = 0;
+        g_assert_cmpint(srtp_cipher_type_alloc(&dc_srtp_openssl_aes_gcm_128, &c, 28, tags[t]), ==,
+                        srtp_err_status_ok);
+        g_assert_cmpint(c->algorithm, ==, SRTP_AES_GCM_128);
+        g_assert_cmpint(srtp_cipher_init(c, key), ==, srtp_err_status_ok);
+        for (int round = 0; round < 2; round++) { /* the key stays, only the IV is set again */
+            memcpy(buf, plain, sizeof plain);
+            n = sizeof plain;
+            g_assert_cmpint(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt), ==,
+                            srtp_err_status_ok);
+            g_assert_cmpint(srtp_cipher_set_aad(c, aad, 16), ==, srtp_err_status_ok);
+            g_assert_cmpint(srtp_cipher_set_aad(c, aad + 16, 4), ==, srtp_err_status_ok);
+            g_assert_cmpint(srtp_cipher_encrypt(c, buf, &n), ==, srtp_err_status_ok);
+            g_assert_cmpuint(n, ==, sizeof plain);
+            g_assert_cmpint(srtp_cipher_get_tag(c, buf + n, &tag_len), ==, srtp_err_status_ok);
+            g_assert_cmpuint(tag_len, ==, (uint32_t)tags[t]);
+            g_assert_cmpmem(buf, n + tag_len, sealed, sizeof plain + (size_t)tags[t]);
+        }
+        /* Decrypt, then each kind of tampering. */
+        const size_t flips[] = {(size_t)-1, 0, 59, 60, 60 + (size_t)tags[t] - 1, 100};
+        for (size_t f = 0; f < G_N_ELEMENTS(flips); f++) {
+            uint8_t a[20];
+            memcpy(a, aad, sizeof a);
+            memcpy(buf, sealed, sizeof plain + (size_t)tags[t]);
+            n = (uint32_t)(sizeof plain + (size_t)tags[t]);
+            if (flips[f] == 100)
+                a[7] ^= 0x01;
+            else if (flips[f] != (size_t)-1)
+                buf[flips[f]] ^= 0x80;
+            g_assert_cmpint(srtp_cipher_set_iv(c, iv, srtp_direction_decrypt), ==,
+                            srtp_err_status_ok);
+            g_assert_cmpint(srtp_cipher_set_aad(c, a, sizeof a), ==, srtp_err_status_ok);
+            srtp_err_status_t st = srtp_cipher_decrypt(c, buf, &n);
+            if (flips[f] == (size_t)-1) {
+                g_assert_cmpint(st, ==, srtp_err_status_ok);
+                g_assert_cmpmem(buf, n, plain, sizeof plain);
+            } else {
+                g_assert_cmpint(st, ==, srtp_err_status_auth_fail);
+            }
+        }
+        g_assert_cmpint(srtp_cipher_dealloc(c), ==, srtp_err_status_ok);
+    }
+
+    /* Test case 1: zero key, zero IV, nothing to encrypt, no AAD. */
+    srtp_cipher_t *c = NULL;
+    static const uint8_t zero_key[28];
+    uint8_t zero_iv[16] = {0}, tag[16], buf[16];
+    uint32_t n = 0, tag_len = 0;
+    g_assert_cmpint(srtp_cipher_type_alloc(&dc_srtp_openssl_aes_gcm_128, &c, 28, 16), ==,
+                    srtp_err_status_ok);
+    g_assert_cmpint(srtp_cipher_init(c, zero_key), ==, srtp_err_status_ok);
+    g_assert_cmpint(srtp_cipher_set_iv(c, zero_iv, srtp_direction_encrypt), ==, srtp_err_status_ok);
+    g_assert_cmpint(srtp_cipher_encrypt(c, NULL, &n), ==, srtp_err_status_ok);
+    g_assert_cmpint(srtp_cipher_get_tag(c, tag, &tag_len), ==, srtp_err_status_ok);
+    g_assert_cmpmem(tag, tag_len, empty_tag, sizeof empty_tag);
+    memcpy(buf, empty_tag, sizeof buf);
+    n = sizeof buf;
+    g_assert_cmpint(srtp_cipher_set_iv(c, zero_iv, srtp_direction_decrypt), ==, srtp_err_status_ok);
+    g_assert_cmpint(srtp_cipher_decrypt(c, buf, &n), ==, srtp_err_status_ok);
+    g_assert_cmpuint(n, ==, 0);
+    /* Shorter than a tag, or encrypt on a decrypting IV: refused. */
+    n = 15;
+    g_assert_cmpint(srtp_cipher_set_iv(c, zero_iv, srtp_direction_decrypt), ==, srtp_err_status_ok);
+    g_assert_cmpint(srtp_cipher_decrypt(c, buf, &n), ==, srtp_err_status_bad_param);
+    g_assert_cmpint(srtp_cipher_set_iv(c, zero_iv, srtp_direction_decrypt), ==, srtp_err_status_ok);
+    n = 0;
+    g_assert_cmpint(srtp_cipher_encrypt(c, NULL, &n), ==, srtp_err_status_bad_param);
+    g_assert_cmpint(srtp_cipher_dealloc(c), ==, srtp_err_status_ok);
+
+    /* Wrong key or tag lengths are refused. */
+    g_assert_cmpint(srtp_cipher_type_alloc(&dc_srtp_openssl_aes_gcm_128, &c, 16, 16), ==,
+                    srtp_err_status_bad_param);
+    g_assert_cmpint(srtp_cipher_type_alloc(&dc_srtp_openssl_aes_gcm_128, &c, 28, 12), ==,
                     srtp_err_status_bad_param);
 }
 
@@ -359,30 +479,33 @@ static void test_interop_openssl_to_stock(void)
 }
 
 /* A flipped bit anywhere (header, payload, tag) is refused; the untouched
- * packet still passes afterwards. */
+ * packet still passes afterwards. Both profiles. */
 static void test_tamper(void)
 {
-    dc_srtp *tx = session(DC_SRTP_AES128_CM_SHA1_80, TRUE);
-    dc_srtp *rx = session(DC_SRTP_AES128_CM_SHA1_80, FALSE);
-    uint8_t pkt[BUF_CAP], copy[BUF_CAP];
-    gboolean rtcp;
-    size_t len = make_packet(4, pkt, &rtcp);
-    int n = dc_srtp_protect_rtp(tx, pkt, len, sizeof pkt);
-    g_assert_cmpint(n, ==, (int)len + 10);
-    const size_t where[] = {1, 3, 8, 12, len / 2, len - 1, len, (size_t)n - 1};
-    for (size_t w = 0; w < G_N_ELEMENTS(where); w++) {
+    for (size_t p = 0; p < G_N_ELEMENTS(profiles); p++) {
+        dc_srtp *tx = session(profiles[p], TRUE);
+        dc_srtp *rx = session(profiles[p], FALSE);
+        uint8_t pkt[BUF_CAP], copy[BUF_CAP];
+        gboolean rtcp;
+        size_t len = make_packet(4, pkt, &rtcp);
+        int n = dc_srtp_protect_rtp(tx, pkt, len, sizeof pkt);
+        g_assert_cmpint(n, ==, (int)len + (profiles[p] == DC_SRTP_AEAD_AES_128_GCM ? 16 : 10));
+        const size_t where[] = {1, 3, 8, 12, len / 2, len - 1, len, (size_t)n - 1};
+        for (size_t w = 0; w < G_N_ELEMENTS(where); w++) {
+            memcpy(copy, pkt, (size_t)n);
+            copy[where[w]] ^= 0x10;
+            g_assert_cmpint(dc_srtp_unprotect_rtp(rx, copy, (size_t)n), ==, -EBADMSG);
+        }
         memcpy(copy, pkt, (size_t)n);
-        copy[where[w]] ^= 0x10;
-        g_assert_cmpint(dc_srtp_unprotect_rtp(rx, copy, (size_t)n), ==, -EBADMSG);
+        g_assert_cmpint(dc_srtp_unprotect_rtp(rx, copy, (size_t)n), ==, (int)len);
+        dc_srtp_free(tx);
+        dc_srtp_free(rx);
     }
-    memcpy(copy, pkt, (size_t)n);
-    g_assert_cmpint(dc_srtp_unprotect_rtp(rx, copy, (size_t)n), ==, (int)len);
-    dc_srtp_free(tx);
-    dc_srtp_free(rx);
 }
 
 /* The cipher does not allocate per packet; HMAC-SHA1 allocates at most two
- * digest states per packet (EVP_MD_CTX_copy_ex on OpenSSL 3.0). */
+ * digest states per packet (EVP_MD_CTX_copy_ex on OpenSSL 3.0); GCM
+ * protects and unprotects without any. */
 static void test_allocations(void)
 {
     dc_srtp *tx = session(DC_SRTP_AES128_CM_SHA1_80, TRUE);
@@ -415,6 +538,21 @@ static void test_allocations(void)
     g_test_message("OpenSSL allocations per protected packet: %.2f", (double)per100 / 100);
     g_assert_cmpint(per100, <=, 200);
     dc_srtp_free(tx);
+
+    /* GCM, whole packets in both directions: no allocation at all. */
+    tx = session(DC_SRTP_AEAD_AES_128_GCM, TRUE);
+    dc_srtp *rx = session(DC_SRTP_AEAD_AES_128_GCM, FALSE);
+    g_assert_cmpint(dc_srtp_protect_rtp(tx, pkt, len, sizeof pkt), >, 0); /* new SSRC */
+    g_assert_cmpint(dc_srtp_unprotect_rtp(rx, pkt, (size_t)len + 16), ==, (int)len);
+    before = g_atomic_pointer_get(&ossl_allocs);
+    for (int i = 0; i < 100; i++) {
+        pkt[3] = (uint8_t)(pkt[3] + 1);
+        g_assert_cmpint(dc_srtp_protect_rtp(tx, pkt, len, sizeof pkt), ==, (int)len + 16);
+        g_assert_cmpint(dc_srtp_unprotect_rtp(rx, pkt, len + 16), ==, (int)len);
+    }
+    g_assert_cmpint(g_atomic_pointer_get(&ossl_allocs) - before, ==, 0);
+    dc_srtp_free(tx);
+    dc_srtp_free(rx);
 }
 
 int main(int argc, char **argv)
@@ -427,6 +565,7 @@ int main(int argc, char **argv)
     g_test_add_func("/srtp-openssl/installed", test_installed);
     g_test_add_func("/srtp-openssl/rfc3711-b2", test_rfc3711_b2);
     g_test_add_func("/srtp-openssl/rfc2202", test_rfc2202);
+    g_test_add_func("/srtp-openssl/gcm-spec", test_gcm_spec);
     g_test_add_func("/srtp-openssl/interop-stock-to-openssl", test_interop_stock_to_openssl);
     g_test_add_func("/srtp-openssl/interop-openssl-to-stock", test_interop_openssl_to_stock);
     g_test_add_func("/srtp-openssl/tamper", test_tamper);
