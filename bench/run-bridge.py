@@ -183,9 +183,11 @@ def run_load(load_cmd, server_pid, timeout, log, on_start=None):
     return p.returncode, rep, cpu, rss, wk
 
 
-def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packet=False):
+def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packet=False,
+                stock_srtp=False):
     """One diemcau run; returns a result dict. per_packet: the bridge runs
-    with --no-batch-send (one nice_agent_send per packet)."""
+    with --no-batch-send (one nice_agent_send per packet); stock_srtp: with
+    --stock-srtp (libsrtp's own ciphers, NSS on Debian)."""
     build = args.build
     ctl = free_port()
     sig_base = free_run(meetings)
@@ -195,6 +197,8 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packe
     bcmd = [os.path.join(build, "bridge", "diemcau-bridge"), "--config", cfgs[0]]
     if per_packet:
         bcmd.append("--no-batch-send")
+    if stock_srtp:
+        bcmd.append("--stock-srtp")
     bridge = subprocess.Popen(bcmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=prio)
     sigs = []
     try:
@@ -232,7 +236,8 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packe
         rc, rep, cpu, rss, wk = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog, hook)
         for p in perf:
             p.wait(30)
-        r = summarize("diemcau-per-packet" if per_packet else "diemcau", meetings, rc, rep, cpu, rss)
+        name = "diemcau" + ("-per-packet" if per_packet else "") + ("-stock-srtp" if stock_srtp else "")
+        r = summarize(name, meetings, rc, rep, cpu, rss)
         if wk is not None and r.get("forwarded"):
             r["wakeups_per_1000_fwd"] = 1000.0 * wk / r["forwarded"]
         if args.syscalls and not args.perf and r.get("forwarded_per_s"):
@@ -329,6 +334,9 @@ def main():
     ap.add_argument("--compare-send", action="store_true",
                     help="every diemcau run twice, back to back: with the send queue and with "
                          "--no-batch-send (one nice_agent_send per packet)")
+    ap.add_argument("--compare-crypto", action="store_true",
+                    help="every diemcau run twice, back to back: with core/srtp-openssl's "
+                         "ciphers and with --stock-srtp (libsrtp's own, NSS on Debian)")
     ap.add_argument("--syscalls", action="store_true",
                     help="count the bridge's system calls per forwarded packet (perf stat "
                          "tracepoints; independent of the machine's load)")
@@ -378,9 +386,11 @@ def main():
             counts = sorted(set(counts + [int(x) for x in args.scale.split(",")]))
         for n in ([] if args.only_janus else counts):
             print(f"diemcau, {n} meeting(s) of 14 sites ...", flush=True)
-            modes = [False, True] if args.compare_send else [args.per_packet]
-            for pp in modes:
-                r = diemcau_run(args, workdir, n, 14, args.duration, per_packet=pp)
+            modes = [(False, False), (True, False)] if args.compare_send else [(args.per_packet, False)]
+            if args.compare_crypto:
+                modes += [(pp, True) for pp, _ in modes]
+            for pp, stock in modes:
+                r = diemcau_run(args, workdir, n, 14, args.duration, per_packet=pp, stock_srtp=stock)
                 r["load_average"] = open("/proc/loadavg").read().split()[0]
                 runs.append(r)
                 line = fmt(r)

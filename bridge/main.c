@@ -1,11 +1,12 @@
 /* diemcau-bridge: the SFU process. Loads the deployment file, starts the
  * worker threads and the control link, and stops cleanly on SIGINT/SIGTERM.
  *
- *   diemcau-bridge --config config/hatinh.ini [--no-batch-send]
+ *   diemcau-bridge --config config/hatinh.ini [--no-batch-send] [--stock-srtp]
  *
  * --no-batch-send sends every packet with its own nice_agent_send() instead
- * of the workers' send queues (bridge/sendq.h): for benchmarks that compare
- * the two in one run, and tests of that path.
+ * of the workers' send queues (bridge/sendq.h); --stock-srtp keeps libsrtp's
+ * own ciphers (NSS on Debian) instead of core/srtp-openssl's. Both are for
+ * benchmarks that compare the two paths in one run, and tests of them.
  */
 #include <glib-unix.h>
 #include <glib.h>
@@ -17,6 +18,7 @@
 #include "bridge/worker.h"
 #include "common/config.h"
 #include "core/dtls.h"
+#include "core/srtp.h"
 
 static gboolean on_signal(gpointer data)
 {
@@ -28,11 +30,13 @@ static gboolean on_signal(gpointer data)
 int main(int argc, char **argv)
 {
     g_autofree char *config_path = NULL;
-    gboolean no_batch = FALSE;
+    gboolean no_batch = FALSE, stock_srtp = FALSE;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "deployment file (INI)", "FILE"},
         {"no-batch-send", 0, 0, G_OPTION_ARG_NONE, &no_batch,
          "one nice_agent_send() per packet (no send queue; for comparisons)", NULL},
+        {"stock-srtp", 0, 0, G_OPTION_ARG_NONE, &stock_srtp,
+         "libsrtp's own ciphers instead of OpenSSL's (for comparisons)", NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) opts = g_option_context_new("- diemcau media bridge (SFU)");
@@ -49,6 +53,11 @@ int main(int argc, char **argv)
     g_autoptr(dc_config) config = dc_config_load(config_path, &error);
     if (!config) {
         fprintf(stderr, "diemcau-bridge: %s\n", error->message);
+        return 1;
+    }
+    /* Before any session: the first call chooses for the process. */
+    if (dc_srtp_global_init(stock_srtp ? DC_SRTP_CRYPTO_STOCK : DC_SRTP_CRYPTO_OPENSSL) < 0) {
+        fprintf(stderr, "diemcau-bridge: libsrtp did not initialise\n");
         return 1;
     }
     dc_dtls_cert *cert = dc_dtls_cert_new(g_get_real_time() / G_USEC_PER_SEC);
