@@ -299,6 +299,42 @@ static void test_resend(void)
     }
 }
 
+/* Many streams from one sender (a bridge sends a receiver two per other
+ * site): 40 SSRCs, interleaved RTP crossing the sequence wrap and RTCP,
+ * each SSRC's RTP and RTCP round-trip, the receiver's replay checks see
+ * one rollover counter and one SRTCP index per SSRC, and a replayed SRTCP
+ * packet is refused. */
+static void test_many_streams(void)
+{
+    for (size_t p = 0; p < G_N_ELEMENTS(profiles); p++) {
+        pair s = pair_new(profiles[p]);
+        uint8_t buf[BUF_CAP], keep[BUF_CAP];
+        int keep_n = 0;
+        for (unsigned round = 0; round < 12; round++) {
+            for (uint32_t k = 0; k < 40; k++) {
+                uint32_t ssrc = 0x9e3779b9u * (k + 1);
+                uint16_t seq = (uint16_t)(65530 + round);
+                size_t len = make_rtp(buf, seq, ssrc, 40 + k);
+                int n = dc_srtp_protect_rtp(s.a, buf, len, sizeof buf);
+                g_assert_cmpint(n, ==, (int)(len + tag_len(profiles[p])));
+                g_assert_cmpint(dc_srtp_unprotect_rtp(s.b, buf, (size_t)n), ==, (int)len);
+                if (round % 3 == 0) {
+                    len = make_rtcp(buf, ssrc, round);
+                    n = dc_srtp_protect_rtcp(s.a, buf, len, sizeof buf);
+                    g_assert_cmpint(n, >, (int)len);
+                    if (k == 7 && round == 3) {
+                        memcpy(keep, buf, (size_t)n);
+                        keep_n = n;
+                    }
+                    g_assert_cmpint(dc_srtp_unprotect_rtcp(s.b, buf, (size_t)n), ==, (int)len);
+                }
+            }
+        }
+        g_assert_cmpint(dc_srtp_unprotect_rtcp(s.b, keep, (size_t)keep_n), ==, -EALREADY);
+        pair_free(&s);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -311,5 +347,6 @@ int main(int argc, char **argv)
     g_test_add_func("/srtp/wrong-key", test_wrong_key);
     g_test_add_func("/srtp/bad-buffers", test_bad_buffers);
     g_test_add_func("/srtp/resend", test_resend);
+    g_test_add_func("/srtp/many-streams", test_many_streams);
     return g_test_run();
 }
