@@ -184,17 +184,20 @@ def run_load(load_cmd, server_pid, timeout, log, on_start=None):
 
 
 def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packet=False,
-                stock_srtp=False):
+                stock_srtp=False, baseline=False):
     """One diemcau run; returns a result dict. per_packet: the bridge runs
     with --no-batch-send (one nice_agent_send per packet); stock_srtp: with
-    --stock-srtp (libsrtp's own ciphers, NSS on Debian)."""
+    --stock-srtp (libsrtp's own ciphers, NSS on Debian); baseline: the
+    bridge is args.baseline_bridge (another build's binary; the signaling
+    services and the load stay this build's)."""
     build = args.build
     ctl = free_port()
     sig_base = free_run(meetings)
     udp_base = 30000 + (os.getpid() % 10) * 2000
     cfgs = write_configs(workdir, meetings, sig_base, ctl, udp_base)
     log = open(os.path.join(workdir, f"servers-{meetings}.log"), "w")
-    bcmd = [os.path.join(build, "bridge", "diemcau-bridge"), "--config", cfgs[0]]
+    bexe = args.baseline_bridge if baseline else os.path.join(build, "bridge", "diemcau-bridge")
+    bcmd = [bexe, "--config", cfgs[0]]
     if per_packet:
         bcmd.append("--no-batch-send")
     if stock_srtp:
@@ -236,7 +239,8 @@ def diemcau_run(args, workdir, meetings, sites, duration, smoke=False, per_packe
         rc, rep, cpu, rss, wk = run_load(cmd, bridge.pid, duration + 60 + 3 * meetings, llog, hook)
         for p in perf:
             p.wait(30)
-        name = "diemcau" + ("-per-packet" if per_packet else "") + ("-stock-srtp" if stock_srtp else "")
+        name = ("diemcau" + ("-baseline" if baseline else "") + ("-per-packet" if per_packet else "")
+                + ("-stock-srtp" if stock_srtp else ""))
         r = summarize(name, meetings, rc, rep, cpu, rss)
         if wk is not None and r.get("forwarded"):
             r["wakeups_per_1000_fwd"] = 1000.0 * wk / r["forwarded"]
@@ -337,6 +341,9 @@ def main():
     ap.add_argument("--compare-crypto", action="store_true",
                     help="every diemcau run twice, back to back: with core/srtp-openssl's "
                          "ciphers and with --stock-srtp (libsrtp's own, NSS on Debian)")
+    ap.add_argument("--baseline-bridge", metavar="EXE",
+                    help="every diemcau run also with this diemcau-bridge (e.g. an older "
+                         "commit's build), back to back, for same-run before/after ratios")
     ap.add_argument("--syscalls", action="store_true",
                     help="count the bridge's system calls per forwarded packet (perf stat "
                          "tracepoints; independent of the machine's load)")
@@ -389,8 +396,12 @@ def main():
             modes = [(False, False), (True, False)] if args.compare_send else [(args.per_packet, False)]
             if args.compare_crypto:
                 modes += [(pp, True) for pp, _ in modes]
-            for pp, stock in modes:
-                r = diemcau_run(args, workdir, n, 14, args.duration, per_packet=pp, stock_srtp=stock)
+            modes = [(pp, stock, False) for pp, stock in modes]
+            if args.baseline_bridge:
+                modes += [(pp, stock, True) for pp, stock, _ in modes]
+            for pp, stock, old in modes:
+                r = diemcau_run(args, workdir, n, 14, args.duration, per_packet=pp, stock_srtp=stock,
+                                baseline=old)
                 r["load_average"] = open("/proc/loadavg").read().split()[0]
                 runs.append(r)
                 line = fmt(r)
