@@ -1,0 +1,471 @@
+/* signal-fixture: see signal-fixture.h. */
+#include "signal-fixture.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+const char *signal_bin;
+
+/* ------------------------------------------------------------------------ */
+/* Bounded waiting                                                          */
+
+static gboolean tick_cb(gpointer data)
+{
+    return G_SOURCE_CONTINUE;
+}
+
+/* Iterates the default context until @pred holds or @ms pass. */
+gboolean wait_for(pred_fn pred, gpointer data, guint ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+    guint tick = g_timeout_add(20, tick_cb, NULL);
+    gboolean ok;
+    while (!(ok = pred(data)) && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(NULL, TRUE);
+    }
+    g_source_remove(tick);
+    return ok;
+}
+
+gboolean never(gpointer data)
+{
+    return FALSE;
+}
+
+/* Runs the loop for @ms (to see that nothing arrives). */
+void run_for(guint ms)
+{
+    wait_for(never, NULL, ms);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A message queue of parsed JSON objects                                   */
+
+JsonObject *parse_obj(const char *text, gsize len)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(GError) e = NULL;
+    if (!json_parser_load_from_data(p, text, (gssize)len, &e)) {
+        g_error("peer sent non-JSON: %s", e->message);
+    }
+    JsonNode *root = json_parser_get_root(p);
+    g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
+    return json_object_ref(json_node_get_object(root));
+}
+
+const char *str_of(JsonObject *o, const char *key)
+{
+    return json_object_has_member(o, key) ? json_object_get_string_member(o, key) : NULL;
+}
+
+gboolean inbox_has(gpointer data)
+{
+    inbox *b = data;
+    for (GList *l = b->q.head; l; l = l->next) {
+        if (g_strcmp0(str_of(l->data, b->tag), b->want) == 0) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* Removes and returns the first message whose tag is @want, waiting for it;
+ * NULL on timeout. Other messages stay queued. */
+JsonObject *inbox_take(inbox *b, const char *want, guint ms)
+{
+    b->want = want;
+    if (!wait_for(inbox_has, b, ms)) {
+        return NULL;
+    }
+    for (GList *l = b->q.head; l; l = l->next) {
+        if (g_strcmp0(str_of(l->data, b->tag), want) == 0) {
+            JsonObject *o = l->data;
+            g_queue_delete_link(&b->q, l);
+            return o;
+        }
+    }
+    return NULL;
+}
+
+void inbox_clear(inbox *b)
+{
+    g_queue_clear_full(&b->q, (GDestroyNotify)json_object_unref);
+}
+
+guint inbox_count(inbox *b, const char *want)
+{
+    guint n = 0;
+    for (GList *l = b->q.head; l; l = l->next) {
+        n += g_strcmp0(str_of(l->data, b->tag), want) == 0;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sites                                                                    */
+
+static void site_on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpointer data)
+{
+    site *s = data;
+    gsize len;
+    const char *text = g_bytes_get_data(bytes, &len);
+    g_queue_push_tail(&s->in.q, parse_obj(text, len));
+}
+
+static void site_on_closed(SoupWebsocketConnection *c, gpointer data)
+{
+    site *s = data;
+    s->closed = TRUE;
+    s->close_code = soup_websocket_connection_get_close_code(c);
+}
+
+typedef struct {
+    SoupWebsocketConnection *conn;
+    gboolean done;
+    GError *error;
+} connect_result;
+
+static void connected_cb(GObject *src, GAsyncResult *res, gpointer data)
+{
+    connect_result *r = data;
+    r->conn = soup_session_websocket_connect_finish(SOUP_SESSION(src), res, &r->error);
+    r->done = TRUE;
+}
+
+static gboolean connect_done(gpointer data)
+{
+    return ((connect_result *)data)->done;
+}
+
+static SoupWebsocketConnection *ws_connect(SoupSession *http, const char *url)
+{
+    g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+    connect_result r = {0};
+    soup_session_websocket_connect_async(http, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                         connected_cb, &r);
+    g_assert_true(wait_for(connect_done, &r, WAIT_MS));
+    g_assert_no_error(r.error);
+    return r.conn;
+}
+
+gboolean site_closed(gpointer data)
+{
+    return ((site *)data)->closed;
+}
+
+void site_free(site *s)
+{
+    if (!s) {
+        return;
+    }
+    if (soup_websocket_connection_get_state(s->conn) == SOUP_WEBSOCKET_STATE_OPEN) {
+        soup_websocket_connection_close(s->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    }
+    wait_for(site_closed, s, WAIT_MS);
+    g_signal_handlers_disconnect_by_data(s->conn, s);
+    g_object_unref(s->conn);
+    inbox_clear(&s->in);
+    g_free(s);
+}
+
+void site_send(site *s, const char *json)
+{
+    soup_websocket_connection_send_text(s->conn, json);
+}
+
+JsonObject *site_take(site *s, const char *type)
+{
+    JsonObject *o = inbox_take(&s->in, type, WAIT_MS);
+    if (!o) {
+        g_error("site: no “%s” message within %d ms", type, WAIT_MS);
+    }
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fixture: temp dir, stand-in bridge, the service                          */
+
+static void bridge_on_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpointer data)
+{
+    fixture *f = data;
+    gsize len;
+    const char *text = g_bytes_get_data(bytes, &len);
+    JsonObject *o = parse_obj(text, len);
+    if (g_strcmp0(str_of(o, "op"), "hello") == 0) {
+        f->hellos++;
+        g_autofree char *reply =
+            g_strdup_printf("{\"op\":\"hello\",\"bridge\":\"%s\"}", f->bridge_id);
+        soup_websocket_connection_send_text(c, reply);
+    }
+    g_queue_push_tail(&f->bridge_in.q, o);
+}
+
+static void bridge_on_closed(SoupWebsocketConnection *c, gpointer data)
+{
+    fixture *f = data;
+    if (f->link == c) {
+        g_signal_handlers_disconnect_by_data(c, f);
+        g_clear_object(&f->link);
+    }
+}
+
+static void bridge_on_connect(SoupServer *server, SoupServerMessage *msg, const char *path,
+                              SoupWebsocketConnection *conn, gpointer data)
+{
+    fixture *f = data;
+    g_assert_null(f->link); /* one control link at a time */
+    f->link = g_object_ref(conn);
+    g_signal_connect(conn, "message", G_CALLBACK(bridge_on_message), f);
+    g_signal_connect(conn, "closed", G_CALLBACK(bridge_on_closed), f);
+}
+
+void bridge_send(fixture *f, const char *json)
+{
+    g_assert_nonnull(f->link);
+    soup_websocket_connection_send_text(f->link, json);
+}
+
+JsonObject *bridge_take(fixture *f, const char *op)
+{
+    JsonObject *o = inbox_take(&f->bridge_in, op, WAIT_MS);
+    if (!o) {
+        g_error("bridge: no “%s” op within %d ms", op, WAIT_MS);
+    }
+    return o;
+}
+
+static guint bound_port(SoupServer *server)
+{
+    GSList *ls = soup_server_get_listeners(server);
+    g_assert_nonnull(ls);
+    g_autoptr(GSocketAddress) a = g_socket_get_local_address(ls->data, NULL);
+    g_slist_free(ls);
+    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
+}
+
+/* @meeting_extra: more keys for [meeting] (the test's data), or NULL. */
+static void write_config(fixture *f, guint bridge_port, const char *meeting_extra)
+{
+    g_autofree char *web = g_build_filename(f->dir, "web", NULL);
+    g_assert_cmpint(g_mkdir(web, 0700), ==, 0);
+    g_autofree char *index = g_build_filename(web, "index.html", NULL);
+    g_autofree char *js = g_build_filename(web, "app.js", NULL);
+    g_assert_true(g_file_set_contents(index, "<!doctype html><title>Điểm cầu</title>", -1, NULL));
+    g_assert_true(g_file_set_contents(js, "console.log('dc');", -1, NULL));
+    g_autofree char *secret = g_build_filename(f->dir, "secret.txt", NULL);
+    g_assert_true(g_file_set_contents(secret, "not for the web", -1, NULL));
+
+    g_autofree char *text = g_strdup_printf(
+        "[meeting]\nid = hatinh-test\ntitle = Hội nghị thử\n%s"
+        "[signaling]\naddress = 127.0.0.1\nport = 0\nweb_root = web\n"
+        "[bridge]\ncontrol_address = 127.0.0.1\ncontrol_port = %u\n"
+        "[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\ncredential = " HASH_TINH "\n"
+        "[site.can-loc]\nname = Huyện Can Lộc\nrole = district\ncredential = " HASH_CAN_LOC "\n"
+        "[site.duc-tho]\nname = Huyện Đức Thọ\nrole = district\ncredential = " HASH_DUC_THO "\n",
+        meeting_extra ? meeting_extra : "", bridge_port);
+    f->config = g_build_filename(f->dir, "test.ini", NULL);
+    g_assert_true(g_file_set_contents(f->config, text, -1, NULL));
+}
+
+typedef struct {
+    char *line;
+    gboolean done;
+} line_result;
+
+static void line_cb(GObject *src, GAsyncResult *res, gpointer data)
+{
+    line_result *r = data;
+    r->line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, NULL, NULL);
+    r->done = TRUE;
+}
+
+static gboolean line_done(gpointer data)
+{
+    return ((line_result *)data)->done;
+}
+
+/* A failed assertion aborts the test; the service must not outlive it. */
+static void die_with_parent(gpointer data)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean link_up(gpointer data)
+{
+    fixture *f = data;
+    return f->link != NULL && f->hellos > 0;
+}
+
+void setup(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    f->dir = g_dir_make_tmp("dc-signal-XXXXXX", &error);
+    g_assert_no_error(error);
+    f->http = soup_session_new();
+    f->bridge_in.tag = "op";
+    f->bridge_id = "bridge-1";
+
+    f->bridge = soup_server_new(NULL, NULL);
+    soup_server_add_websocket_handler(f->bridge, "/control", NULL, NULL, bridge_on_connect, f,
+                                      NULL);
+    g_assert_true(soup_server_listen_local(f->bridge, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+    write_config(f, bound_port(f->bridge), data);
+
+    const char *argv[] = {signal_bin, "--config", f->config, NULL};
+    g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+    f->proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
+    g_assert_no_error(error);
+    g_autoptr(GDataInputStream) out =
+        g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->proc));
+    line_result r = {0};
+    g_data_input_stream_read_line_async(out, G_PRIORITY_DEFAULT, NULL, line_cb, &r);
+    g_assert_true(wait_for(line_done, &r, WAIT_MS));
+    g_assert_nonnull(r.line);
+    const char *at = strstr(r.line, "http://127.0.0.1:");
+    g_assert_nonnull(at);
+    guint port = (guint)g_ascii_strtoull(at + strlen("http://127.0.0.1:"), NULL, 10);
+    g_assert_cmpuint(port, >, 0);
+    g_free(r.line);
+    f->base = g_strdup_printf("http://127.0.0.1:%u", port);
+    f->ws_url = g_strdup_printf("ws://127.0.0.1:%u/ws", port);
+
+    /* The service connects to the bridge and says hello. */
+    g_assert_true(wait_for(link_up, f, WAIT_MS));
+    g_autoptr(JsonObject) hello = bridge_take(f, "hello");
+    g_assert_cmpstr(str_of(hello, "meeting"), ==, "hatinh-test");
+    g_assert_nonnull(str_of(hello, "signal"));
+}
+
+static gboolean proc_done(gpointer data)
+{
+    return *(gboolean *)data;
+}
+
+static void wait_cb(GObject *src, GAsyncResult *res, gpointer data)
+{
+    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
+    *(gboolean *)data = TRUE;
+}
+
+static void rm_rf(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *name;
+        while ((name = g_dir_read_name(d))) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            rm_rf(child);
+        }
+        g_dir_close(d);
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+}
+
+void teardown(fixture *f, gconstpointer data)
+{
+    /* Clean stop: SIGTERM, exit status 0 (under ASan: and no leak). */
+    gboolean done = FALSE;
+    g_subprocess_send_signal(f->proc, SIGTERM);
+    g_subprocess_wait_async(f->proc, NULL, wait_cb, &done);
+    if (!wait_for(proc_done, &done, 2 * WAIT_MS)) {
+        g_subprocess_force_exit(f->proc);
+        g_error("diemcau-signal did not stop within %d ms of SIGTERM", 2 * WAIT_MS);
+    }
+    g_assert_true(g_subprocess_get_if_exited(f->proc));
+    g_assert_cmpint(g_subprocess_get_exit_status(f->proc), ==, 0);
+    g_clear_object(&f->proc);
+
+    if (f->link) {
+        g_signal_handlers_disconnect_by_data(f->link, f);
+        g_clear_object(&f->link);
+    }
+    soup_server_disconnect(f->bridge);
+    g_clear_object(&f->bridge);
+    inbox_clear(&f->bridge_in);
+    soup_session_abort(f->http);
+    g_clear_object(&f->http);
+    run_for(20);
+    rm_rf(f->dir);
+    g_free(f->dir);
+    g_free(f->config);
+    g_free(f->base);
+    g_free(f->ws_url);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers over the fixture                                                 */
+
+site *site_open_url(fixture *f, const char *url)
+{
+    site *s = g_new0(site, 1);
+    s->in.tag = "type";
+    s->conn = ws_connect(f->http, url);
+    g_signal_connect(s->conn, "message", G_CALLBACK(site_on_message), s);
+    g_signal_connect(s->conn, "closed", G_CALLBACK(site_on_closed), s);
+    return s;
+}
+
+site *site_open(fixture *f)
+{
+    return site_open_url(f, f->ws_url);
+}
+
+/* Opens a connection, joins and returns it; *session gets the session id. */
+site *site_join(fixture *f, const char *id, const char *cred, char **session)
+{
+    site *s = site_open(f);
+    g_autofree char *join =
+        g_strdup_printf("{\"type\":\"join\",\"site\":\"%s\",\"credential\":\"%s\"}", id, cred);
+    site_send(s, join);
+    g_autoptr(JsonObject) w = site_take(s, "welcome");
+    g_assert_cmpstr(str_of(w, "site"), ==, id);
+    if (session) {
+        *session = g_strdup(str_of(w, "session"));
+    }
+    return s;
+}
+
+/* The roster entry of @id in a roster or welcome message. */
+JsonObject *roster_entry(JsonObject *msg, const char *id)
+{
+    const char *member = json_object_has_member(msg, "sites") ? "sites" : "roster";
+    JsonArray *a = json_object_get_array_member(msg, member);
+    JsonObject *found = NULL;
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *e = json_array_get_object_element(a, i);
+        if (g_strcmp0(str_of(e, "id"), id) == 0) {
+            g_assert_null(found); /* never twice */
+            found = e;
+        }
+    }
+    g_assert_nonnull(found);
+    return found;
+}
+
+void assert_present(JsonObject *msg, const char *id, gboolean present, const char *state)
+{
+    JsonObject *e = roster_entry(msg, id);
+    g_assert_cmpint(json_object_get_boolean_member(e, "present"), ==, present);
+    g_assert_cmpstr(str_of(e, "state"), ==, state);
+}
+
+/* Takes the next endpoint op from the bridge inbox and checks it. */
+void expect_endpoint_op(fixture *f, const char *op, const char *site_id, const char *session)
+{
+    g_autoptr(JsonObject) o = bridge_take(f, op);
+    g_assert_cmpstr(str_of(o, "meeting"), ==, "hatinh-test");
+    g_assert_cmpstr(str_of(o, "endpoint"), ==, site_id);
+    if (session) {
+        g_assert_cmpstr(str_of(o, "session"), ==, session);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tests                                                                    */
