@@ -37,6 +37,9 @@ const app = {
   retryMs: 1000,
   retryTimer: 0,
   joins: 0,
+  resumeSession: null, // the session to resume on the next connection (protocol.md, "join")
+  resumes: 0, // sessions resumed on a new connection, keeping the RTCPeerConnection
+  abandoned: null, // a Signal taken for dead, closed once the session is resumed
   chair: { state: null, floor: null, hands: [] }, // the chair's control (protocol.md, section 10)
   muted: { audio: false, video: false, by_chair: { audio: false, video: false } },
   chairEvents: [], // every chair message, for tests
@@ -128,7 +131,9 @@ async function join(creds) {
     view.joinError(null);
   }
   await openLocal();
-  const sig = new Signal(signalUrl(location), {
+  const resume = app.phase === 'reconnecting' && app.resumeSession;
+  const url = signalUrl(location) + (resume ? `?resume=${encodeURIComponent(app.resumeSession)}` : '');
+  const sig = new Signal(url, {
     message: (msg) => onMessage(sig, msg),
     closed: (code, reason) => onClosed(sig, code, reason),
   });
@@ -260,6 +265,25 @@ function onCommandClick(ev) {
 }
 
 function onWelcome(msg) {
+  const resumed = !!(app.call && app.resumeSession && msg.session === app.resumeSession);
+  app.resumeSession = null;
+  app.abandoned?.close();
+  app.abandoned = null;
+  if (resumed) {
+    // The same session on a new connection: the bridge kept our transport,
+    // so keep the RTCPeerConnection and find the path again (protocol.md,
+    // "Resuming a session").
+    app.self = msg;
+    app.roster = Array.isArray(msg.roster) ? msg.roster : [];
+    takeChair(msg);
+    app.phase = 'meeting';
+    app.resumes++;
+    app.retryMs = 1000;
+    app.error = null;
+    app.call.askIceRestart(true);
+    render();
+    return;
+  }
   app.self = msg;
   app.roster = Array.isArray(msg.roster) ? msg.roster : [];
   takeChair(msg);
@@ -275,6 +299,7 @@ function onWelcome(msg) {
     localStream: app.local,
     send: (m) => app.signal?.send(m),
     changed: render,
+    stalled: signalStalled,
   });
   meeting.enter(msg, app.local);
   meeting.notice(app.mediaWarning);
@@ -310,7 +335,13 @@ function onClosed(sig, code, reason) {
     return;
   }
   if (app.phase === 'meeting' || app.phase === 'reconnecting') {
-    app.call?.close();
+    // The media may well be flowing still: keep the RTCPeerConnection and
+    // resume this session on a new connection. If the session is gone, the
+    // welcome brings a new one and the call is rebuilt there.
+    if (app.phase === 'meeting') {
+      app.resumeSession = app.self?.session ?? null;
+      app.retryMs = 250;
+    }
     app.phase = 'reconnecting';
     meeting.status('Mất kết nối tới máy chủ hội nghị — đang kết nối lại…', 'bad');
     scheduleReconnect();
@@ -318,6 +349,20 @@ function onClosed(sig, code, reason) {
   } else if (app.phase === 'joining') {
     showJoin({ code: 'no-server', message: reason || `WebSocket ${code}` });
   }
+}
+
+/** The signaling connection looks dead (an ICE restart asked on it brought
+ * no offer): drop it without waiting for the browser to notice, and resume
+ * the session on a new one. */
+function signalStalled() {
+  const sig = app.signal;
+  if (!sig || app.phase !== 'meeting') return;
+  console.info('diemcau: no answer on the signaling connection; resuming the session on a new one');
+  // Not closed here: a close frame that did reach the service would end the
+  // session. Left as it is, it is ignored from now on; the service closes it
+  // when the session is resumed on the new connection, and so do we.
+  app.abandoned = sig;
+  onClosed(sig, 1006, 'no answer');
 }
 
 function scheduleReconnect() {
@@ -332,6 +377,8 @@ function closeSignal() {
   const sig = app.signal;
   app.signal = null;
   if (sig) sig.close();
+  app.abandoned?.close();
+  app.abandoned = null;
 }
 
 function leaveMeetingView() {
@@ -537,6 +584,11 @@ window.diemcau = {
   iceRestart() {
     app.call?.askIceRestart();
   },
+  /** Drops the signaling connection as if it had gone silent (the page's
+   * own reaction to an ICE restart that brings no offer), for tests. */
+  dropSignal() {
+    signalStalled();
+  },
   /** The bridge's last offer (SDP text), or null. */
   remoteSdp() {
     return app.call?.lastOffer ?? null;
@@ -552,6 +604,7 @@ window.diemcau = {
       session: app.self?.session ?? null,
       meeting: app.self?.meeting ?? null,
       joins: app.joins,
+      resumes: app.resumes,
       roster: app.roster,
       connection: app.call ? app.call.connectionState() : 'closed',
       offers: app.call ? app.call.offers : 0,

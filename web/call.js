@@ -38,11 +38,15 @@ export class Call {
    * @param {MediaStream} o.localStream  our microphone and camera (either may be missing)
    * @param {function(object): boolean} o.send  sends one protocol message
    * @param {function(): void} o.changed  the remote sites or the connection state changed
+   * @param {function(): void} [o.stalled]  an ICE restart asked over the signaling
+   *   connection got no offer within 5 s: that connection is likely dead too
    */
-  constructor({ localStream, send, changed }) {
+  constructor({ localStream, send, changed, stalled }) {
     this.localStream = localStream;
     this.send = send;
     this.changed = changed;
+    this.stalled = stalled || (() => {});
+    this.offersSeen = 0; // offers received, answered or not
     this.pc = null;
     this.streams = new Map(); // mid → {mid, site, kind} from the last offer
     this.queue = Promise.resolve();
@@ -94,6 +98,7 @@ export class Call {
    * new RTCPeerConnection. */
   offer(msg) {
     this.latestOffer = msg;
+    this.offersSeen++;
     return this.enqueue(async () => {
       if (msg !== this.latestOffer) return;
       const fp = fingerprint(msg.sdp);
@@ -163,16 +168,22 @@ export class Call {
    * (pc.restartIce() is for offerers): its next offer carries new ICE
    * credentials with the same fingerprint, mids and SSRCs, and offer()
    * answers it on this RTCPeerConnection, so DTLS-SRTP is kept. */
-  askIceRestart() {
+  askIceRestart(force = false) {
     const now = Date.now();
-    if (this.lastIceRestart && now - this.lastIceRestart < 5000) return;
+    if (!force && this.lastIceRestart && now - this.lastIceRestart < 5000) return;
     this.lastIceRestart = now;
     this.iceRestarts = (this.iceRestarts || 0) + 1;
+    const seen = this.offersSeen;
     this.send({ type: 'ice-restart' });
     clearTimeout(this.iceRestartTimer);
     this.iceRestartTimer = setTimeout(() => {
       const st = this.pc ? this.pc.iceConnectionState : 'closed';
-      if (st === 'disconnected' || st === 'failed') this.askIceRestart();
+      if (st !== 'disconnected' && st !== 'failed') return;
+      // The bridge answers a restart with an offer within a second or two;
+      // none at all means our request never reached it: when the address
+      // changed, the WebSocket died with it, often without a close event.
+      if (this.offersSeen === seen) this.stalled();
+      else this.askIceRestart();
     }, 5000);
   }
 

@@ -1,7 +1,10 @@
 // ICE restart from the browser (issue 8): the page asks the bridge with
 // {"type":"ice-restart"}; the bridge's next offer carries new ICE
 // credentials only; the page answers it on the same RTCPeerConnection
-// (DTLS-SRTP kept) and the media goes on.
+// (DTLS-SRTP kept) and the media goes on. And when the page's signaling
+// connection dies (as it does with an address change), the page resumes
+// its session on a new connection (/ws?resume=SESSION) and restarts ICE
+// there, again on the same RTCPeerConnection.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -29,14 +32,15 @@ after(async () => {
 });
 
 const ufrag = (sdp) => (/^a=ice-ufrag:(\S+)/m.exec(sdp || '') || [])[1];
+const state = () => page.evaluate(() => window.diemcau.state());
+const frames = async () => ((await page.evaluate(() => window.diemcau.stats()))['tp-ha-tinh'] || {}).framesDecoded || 0;
 
 test('a browser restarts ICE over its signaling session: new ufrag, same RTCPeerConnection, media goes on', { timeout: 60000 }, async () => {
   page = await L.openSite(browser, m, 'tinh', creds.tinh);
   L.startClient(m, 'tp-ha-tinh', [
     '--signal', `${m.url.replace('http:', 'ws:')}ws`, '--site', 'tp-ha-tinh',
-    '--credential', creds['tp-ha-tinh'], '--size', '320x180', '--fps', '15', '--duration', '40',
+    '--credential', creds['tp-ha-tinh'], '--size', '320x180', '--fps', '15', '--duration', '60',
   ]);
-  const frames = async () => ((await page.evaluate(() => window.diemcau.stats()))['tp-ha-tinh'] || {}).framesDecoded || 0;
   await L.waitFor('tinh to decode tp-ha-tinh', async () => (await frames()) > 0, 20000, 250);
   const before = await page.evaluate(() => window.diemcau.state());
   const remoteUfrag = () => page.evaluate(() => window.diemcau.remoteSdp ? window.diemcau.remoteSdp() : null);
@@ -56,4 +60,29 @@ test('a browser restarts ICE over its signaling session: new ufrag, same RTCPeer
   assert.equal(after.connections, before.connections, 'a new RTCPeerConnection was made');
   assert.equal(after.connection, 'connected');
   assert.ok((await frames()) > f0 + 10, 'video of tp-ha-tinh stalled after the ICE restart');
+});
+
+test('a browser whose signaling connection dies resumes its session on a new one: same session and RTCPeerConnection, ICE restarted, media goes on', { timeout: 60000 }, async () => {
+  assert.ok(page, 'the page of the first test is open');
+  await L.waitFor('tinh to be connected', async () => (await state()).connection === 'connected', 15000, 200);
+  const before = await state();
+
+  await page.evaluate(() => window.diemcau.dropSignal());
+  await L.waitFor('the session to be resumed on a new connection', async () =>
+    (await state()).resumes > before.resumes, 10000, 100);
+  await L.waitFor('the restart offer to be answered', async () =>
+    (await state()).offers > before.offers, 10000, 100);
+  const resumed = await state();
+  assert.equal(resumed.phase, 'meeting');
+  assert.equal(resumed.session, before.session, 'the resume made a new session');
+  assert.equal(resumed.joins, before.joins, 'the page joined afresh instead of resuming');
+  const signalLog = fs.readFileSync(path.join(m.logs, 'signal.log'), 'utf8');
+  assert.match(signalLog, new RegExp(`site=tinh session=${before.session} resumed from`));
+
+  const f0 = await frames();
+  await L.sleep(3000);
+  const after = await state();
+  assert.equal(after.connections, before.connections, 'a new RTCPeerConnection was made');
+  assert.equal(after.connection, 'connected');
+  assert.ok((await frames()) > f0 + 10, 'video of tp-ha-tinh stalled after the resume');
 });
