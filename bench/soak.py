@@ -104,8 +104,8 @@ def main():
     cred = a.technician_credential or harness.demo_credentials().get("technician", "")
     # A small quarantine: ASan's default 256 MiB of freed-but-held memory
     # would fill for the first minutes and read as growth.
-    os.environ["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:halt_on_error=0:quarantine_size_mb=16"
-                                 ":intercept_tls_get_addr=0"  # meson.build says why
+    os.environ["ASAN_OPTIONS"] = ("detect_leaks=1:abort_on_error=0:halt_on_error=0:quarantine_size_mb=16"
+                                  ":intercept_tls_get_addr=0")  # meson.build says why
     os.environ["LSAN_OPTIONS"] = f"suppressions={os.path.join(ROOT, 'tests', 'lsan.supp')}"
     os.environ["UBSAN_OPTIONS"] = "print_stacktrace=1"
     servers = harness.Servers(a.asan_build, config, port, wd)
