@@ -164,8 +164,8 @@ static void message_end(JsonBuilder *b, const char *jsep_type, const char *sdp)
 
 static int64_t data_id(JsonObject *o)
 {
-    JsonObject *d = json_object_has_member(o, "data") ? json_object_get_object_member(o, "data")
-                                                      : NULL;
+    JsonObject *d =
+        json_object_has_member(o, "data") ? json_object_get_object_member(o, "data") : NULL;
     return d ? json_object_get_int_member_with_default(d, "id", 0) : 0;
 }
 
@@ -196,8 +196,8 @@ static char *publisher_offer(dc_load_site *s)
         else
             g_string_append(o, "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n"
                                "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 ccm fir\r\n");
-        g_string_append_printf(o, "a=msid:%s %s%d\r\na=ssrc:%u cname:%s\r\n", s->id, kinds[k],
-                               k, s->ssrc[k == 0 ? DC_MEDIA_AUDIO : DC_MEDIA_VIDEO], s->id);
+        g_string_append_printf(o, "a=msid:%s %s%d\r\na=ssrc:%u cname:%s\r\n", s->id, kinds[k], k,
+                               s->ssrc[k == 0 ? DC_MEDIA_AUDIO : DC_MEDIA_VIDEO], s->id);
     }
     return g_string_free(o, FALSE);
 }
@@ -381,8 +381,8 @@ static void on_joined(jroom *r, jhandle *h, JsonObject *data)
     dc_load_site *s = h->site;
     r->feed[s->index] = json_object_get_int_member_with_default(data, "id", 0);
     g_autoptr(GError) error = NULL;
-    s->transport = dc_transport_new(NULL, s->m->load->cert, s->m->load->loopback, &pub_cb, s,
-                                    &error);
+    s->transport =
+        dc_transport_new(NULL, s->m->load->cert, s->m->load->loopback, &pub_cb, s, &error);
     if (!s->transport) {
         dc_load_site_fail(s, error->message);
         return;
@@ -447,8 +447,8 @@ static void on_sub_offer(jroom *r, jhandle *h, const char *sdp_text)
         return;
     }
     if (!s->rx_transport) {
-        s->rx_transport = dc_transport_new(NULL, s->m->load->cert, s->m->load->loopback, &sub_cb,
-                                           s, &error);
+        s->rx_transport =
+            dc_transport_new(NULL, s->m->load->cert, s->m->load->loopback, &sub_cb, s, &error);
         if (!s->rx_transport) {
             dc_load_site_fail(s, error->message);
             return;
@@ -476,8 +476,8 @@ static void on_event(jroom *r, JsonObject *ev)
         return;
     if (strcmp(type, "trickle") == 0) {
         JsonObject *c = json_object_get_object_member(ev, "candidate");
-        const char *cand = c ? json_object_get_string_member_with_default(c, "candidate", NULL)
-                             : NULL;
+        const char *cand =
+            c ? json_object_get_string_member_with_default(c, "candidate", NULL) : NULL;
         dc_transport *t = h->role == ROLE_PUB ? h->site->transport : h->site->rx_transport;
         if (t && cand)
             dc_transport_add_remote_candidate(t, cand);
@@ -487,9 +487,8 @@ static void on_event(jroom *r, JsonObject *ev)
         return;
     JsonObject *pd = json_object_get_object_member(ev, "plugindata");
     JsonObject *data = pd ? json_object_get_object_member(pd, "data") : NULL;
-    JsonObject *jsep = json_object_has_member(ev, "jsep")
-                           ? json_object_get_object_member(ev, "jsep")
-                           : NULL;
+    JsonObject *jsep =
+        json_object_has_member(ev, "jsep") ? json_object_get_object_member(ev, "jsep") : NULL;
     const char *vr = data ? json_object_get_string_member_with_default(data, "videoroom", "") : "";
     if (data && json_object_has_member(data, "error")) {
         dc_load_site_fail(h->site, json_object_get_string_member_with_default(data, "error", "?"));
@@ -596,8 +595,8 @@ bool dc_load_janus_start(dc_load_meeting *m, GError **error)
     r->m = m;
     r->base = g_strdup(m->url);
     r->room = ROOM_BASE + m->index;
-    r->http = soup_session_new_with_options("max-conns", 256, "max-conns-per-host", 128,
-                                            "timeout", 60, NULL);
+    r->http = soup_session_new_with_options("max-conns", 256, "max-conns-per-host", 128, "timeout",
+                                            60, NULL);
     r->cancel = g_cancellable_new();
     r->handles = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     r->pub = g_new0(jhandle, m->n_sites);

@@ -25,10 +25,10 @@
 typedef struct {
     uint8_t *data; /* payload: VP8 descriptor + data, or an Opus packet */
     uint16_t len;
-    bool marker;        /* last packet of a video frame */
-    uint32_t frame;     /* video frame (or audio packet) index in the loop */
-    uint32_t hash;      /* of the media bytes (descriptor excluded) */
-    bool unique;        /* no other payload of any site has this hash */
+    bool marker;    /* last packet of a video frame */
+    uint32_t frame; /* video frame (or audio packet) index in the loop */
+    uint32_t hash;  /* of the media bytes (descriptor excluded) */
+    bool unique;    /* no other payload of any site has this hash */
 } dc_load_packet;
 
 typedef struct {
@@ -38,16 +38,16 @@ typedef struct {
 } dc_load_loop;
 
 typedef struct {
-    int sites;                 /* site indexes 0..sites-1 */
-    int fps;                   /* video frame rate */
+    int sites; /* site indexes 0..sites-1 */
+    int fps;   /* video frame rate */
     dc_load_loop video[16], audio[16];
 } dc_load_media;
 
 /* What a received payload hashes to. */
 typedef struct {
-    int site;          /* site index */
+    int site; /* site index */
     dc_media_kind kind;
-    uint32_t index;    /* packet index in that site's loop */
+    uint32_t index; /* packet index in that site's loop */
 } dc_load_origin;
 
 /* Encodes seconds of media for site indexes 0..sites-1 (at most 16) at

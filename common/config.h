@@ -76,8 +76,8 @@ typedef struct {
     /* NULL when not set: the technician API (/api/stats, /metrics) then
      * refuses everyone. A hash, or a plain secret (deprecated). */
     dc_credential *technician_credential;
-    bool metrics_open; /* /metrics without a credential, for peers on
-                        * loopback only; default false */
+    bool metrics_open;     /* /metrics without a credential, for peers on
+                            * loopback only; default false */
     dc_tls_mode tls;       /* default DC_TLS_AUTO */
     char *tls_certificate; /* PEM, absolute; default "diemcau-signal.crt"
                             * next to the config file */

@@ -10,6 +10,7 @@ DEB_PACKAGES=(
   libsoup-3.0-dev libjson-glib-dev libsqlite3-dev libnetfilter-queue-dev
   glib-networking  # GIO's TLS backend: HTTPS and WSS of diemcau-signal
   iproute2 iptables tmux procps
+  clang-format  # the style test (tests/check-style.sh)
   chromium
 )
 

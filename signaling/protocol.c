@@ -127,18 +127,17 @@ static bool get_tristate(JsonObject *o, const char *field, int *out, dc_protocol
 }
 
 /* The chair's commands and the sites' own (docs/protocol.md, "The chair"). */
-static bool parse_chair(JsonObject *o, const char *type, dc_client_msg *msg,
-                        dc_protocol_error *err)
+static bool parse_chair(JsonObject *o, const char *type, dc_client_msg *msg, dc_protocol_error *err)
 {
     static const struct {
         const char *name;
         dc_chair_cmd_type cmd;
         int site; /* 0 none, 1 required, 2 optional (null allowed) */
     } cmds[] = {
-        {"open", DC_CHAIR_CMD_OPEN, 0},     {"lock", DC_CHAIR_CMD_LOCK, 0},
-        {"end", DC_CHAIR_CMD_END, 0},       {"mute", DC_CHAIR_CMD_MUTE, 2},
-        {"floor", DC_CHAIR_CMD_FLOOR, 2},   {"remove", DC_CHAIR_CMD_REMOVE, 1},
-        {"allow", DC_CHAIR_CMD_ALLOW, 1},   {"hand", DC_CHAIR_CMD_HAND, 0},
+        {"open", DC_CHAIR_CMD_OPEN, 0},   {"lock", DC_CHAIR_CMD_LOCK, 0},
+        {"end", DC_CHAIR_CMD_END, 0},     {"mute", DC_CHAIR_CMD_MUTE, 2},
+        {"floor", DC_CHAIR_CMD_FLOOR, 2}, {"remove", DC_CHAIR_CMD_REMOVE, 1},
+        {"allow", DC_CHAIR_CMD_ALLOW, 1}, {"hand", DC_CHAIR_CMD_HAND, 0},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
         if (strcmp(type, cmds[i].name) != 0) {
@@ -532,8 +531,7 @@ char *dc_protocol_answer_json(const char *meeting, const char *endpoint, const c
     return finish(b);
 }
 
-char *dc_protocol_ice_restart_json(const char *meeting, const char *endpoint,
-                                   const char *session)
+char *dc_protocol_ice_restart_json(const char *meeting, const char *endpoint, const char *session)
 {
     g_autoptr(JsonBuilder) b = start_endpoint("ice-restart", meeting, endpoint, session);
     return finish(b);

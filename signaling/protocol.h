@@ -44,7 +44,7 @@ typedef enum {
     DC_CLIENT_CANDIDATE,
     DC_CLIENT_LEAVE,
     DC_CLIENT_ICE_RESTART, /* the site's media path broke: new ICE credentials */
-    DC_CLIENT_CHAIR, /* open, lock, end, mute, hand, floor, remove, allow */
+    DC_CLIENT_CHAIR,       /* open, lock, end, mute, hand, floor, remove, allow */
 } dc_client_type;
 
 typedef struct {
@@ -116,7 +116,6 @@ char *dc_protocol_endpoint_json(const char *op, const char *meeting, const char 
 char *dc_protocol_answer_json(const char *meeting, const char *endpoint, const char *session,
                               const char *sdp);
 /* {"op":"ice-restart","meeting","endpoint","session"} for the bridge. */
-char *dc_protocol_ice_restart_json(const char *meeting, const char *endpoint,
-                                   const char *session);
+char *dc_protocol_ice_restart_json(const char *meeting, const char *endpoint, const char *session);
 char *dc_protocol_bridge_candidate_json(const char *meeting, const char *endpoint,
                                         const char *session, const dc_candidate *cand);

@@ -11,8 +11,8 @@ static void test_delta(void)
     static const struct {
         int32_t step;
         int32_t want;
-    } cases[] = {{0, 0}, {1, 1}, {-1, -1}, {100, 100}, {32767, 32767}, {32768, -32768},
-                 {-32767, -32767}, {65535, -1}};
+    } cases[] = {{0, 0},         {1, 1},          {-1, -1},         {100, 100},
+                 {32767, 32767}, {32768, -32768}, {-32767, -32767}, {65535, -1}};
     for (size_t s = 0; s < G_N_ELEMENTS(starts); s++) {
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
             uint16_t a = starts[s];

@@ -101,7 +101,8 @@ static int64_t arrival_us(struct nfq_data *nfa)
     return now;
 }
 
-static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa, void *data)
+static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
+                     void *data)
 {
     (void)msg;
     struct delayer *d = data;
@@ -159,8 +160,10 @@ static int poll_timeout_ms(const struct delayer *d, int64_t now)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: nfq-delay --queue N --delay-ms D [--jitter-ms J] [--capacity C]\n"
-               "Holds the packets of NFQUEUE N for D (+ random 0..J) ms, then accepts them in order.\n");
+    fprintf(
+        f,
+        "usage: nfq-delay --queue N --delay-ms D [--jitter-ms J] [--capacity C]\n"
+        "Holds the packets of NFQUEUE N for D (+ random 0..J) ms, then accepts them in order.\n");
 }
 
 static bool parse_num(const char *s, long min, long max, long *out)
@@ -177,21 +180,36 @@ static bool parse_num(const char *s, long min, long max, long *out)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"queue", required_argument, NULL, 'q'},    {"delay-ms", required_argument, NULL, 'd'},
-        {"jitter-ms", required_argument, NULL, 'j'}, {"capacity", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"queue", required_argument, NULL, 'q'},
+        {"delay-ms", required_argument, NULL, 'd'},
+        {"jitter-ms", required_argument, NULL, 'j'},
+        {"capacity", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     long queue = -1, delay_ms = -1, jitter_ms = 0, capacity = 8192;
     int c;
     while ((c = getopt_long(argc, argv, "q:d:j:c:h", opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
-        case 'q': ok = parse_num(optarg, 0, 65535, &queue); break;
-        case 'd': ok = parse_num(optarg, 0, 10000, &delay_ms); break;
-        case 'j': ok = parse_num(optarg, 0, 10000, &jitter_ms); break;
-        case 'c': ok = parse_num(optarg, 1, 1 << 20, &capacity); break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'q':
+            ok = parse_num(optarg, 0, 65535, &queue);
+            break;
+        case 'd':
+            ok = parse_num(optarg, 0, 10000, &delay_ms);
+            break;
+        case 'j':
+            ok = parse_num(optarg, 0, 10000, &jitter_ms);
+            break;
+        case 'c':
+            ok = parse_num(optarg, 1, 1 << 20, &capacity);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
         if (!ok) {
             fprintf(stderr, "nfq-delay: bad value for -%c: %s\n", c, optarg);
@@ -230,7 +248,8 @@ int main(int argc, char **argv)
         nfq_close(h);
         return 1;
     }
-    if (nfq_set_mode(d.qh, NFQNL_COPY_META, 0) < 0 && nfq_set_mode(d.qh, NFQNL_COPY_PACKET, 64) < 0) {
+    if (nfq_set_mode(d.qh, NFQNL_COPY_META, 0) < 0 &&
+        nfq_set_mode(d.qh, NFQNL_COPY_PACKET, 64) < 0) {
         fprintf(stderr, "nfq-delay: cannot set copy mode: %s\n", strerror(errno));
         nfq_destroy_queue(d.qh);
         nfq_close(h);
@@ -247,8 +266,8 @@ int main(int argc, char **argv)
 
     int fd = nfq_fd(h);
     char buf[4096] __attribute__((aligned));
-    printf("nfq-delay: queue %ld delay %ld ms jitter %ld ms capacity %ld\n", queue, delay_ms, jitter_ms,
-           capacity);
+    printf("nfq-delay: queue %ld delay %ld ms jitter %ld ms capacity %ld\n", queue, delay_ms,
+           jitter_ms, capacity);
     fflush(stdout);
     while (!stop_requested) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -278,7 +297,8 @@ int main(int argc, char **argv)
     release_due(&d, 0, true);
     printf("nfq-delay: queue=%ld received=%" PRIu64 " accepted=%" PRIu64 " dropped_full=%" PRIu64
            " verdict_errors=%" PRIu64 " recv_errors=%" PRIu64 " max_held=%" PRId64 "\n",
-           queue, d.received, d.accepted, d.dropped_full, d.verdict_errors, d.recv_errors, d.max_held);
+           queue, d.received, d.accepted, d.dropped_full, d.verdict_errors, d.recv_errors,
+           d.max_held);
     fflush(stdout);
     nfq_destroy_queue(d.qh);
     nfq_close(h);
