@@ -20,17 +20,13 @@ RECOVER_S seconds without FAILED's video (measured: none, the restart
 completes before a receiver counts a gap); the receivers' view of
 FAILED's stream is continuous; everything the test created is gone at the
 end. Needs root; as another user it fails."""
-import argparse
 import os
 import re
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402
-import netem  # noqa: E402
-from lan_meeting import NsClient, lan_config, sees, wait_listening  # noqa: E402
+from lan_meeting import run, sees  # noqa: E402
 
 SITES = ["tinh", "can-loc", "duc-tho"]
 FAILED = "can-loc"
@@ -40,116 +36,58 @@ RECOVER_S = 5.0
 STUN_RESPONSE = "0>>22&0x3C@8>>16=0x0101&&0>>22&0x3C@12=0x2112A442"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("--sanitized", action="store_true",
-                    help="an ASan/UBSan build: check recovery and continuity, print the timing")
-    a = ap.parse_args()
-    tap = harness.Tap()
-    if os.geteuid() != 0:
-        tap.ok(False, "pair-failed needs root (network namespaces, veth, iptables)")
-        return tap.done()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    timed = (lambda cond, desc, detail=None: tap.ok(True, f"(timing not checked in a sanitizer build) {desc}")) \
-        if a.sanitized else tap.ok
+def scenario(m):
+    tap = m.tap
+    if not m.start(SITES, 180, tls="off", before="the rule"):
+        return
+    clients, ns, servers = m.clients, m.ns, m.servers
 
-    wd = harness.workdir("pair-failed")
-    tap.diag(f"work dir {wd}")
-    lan = netem.Lan(a.build, wd)
-    servers = None
-    clients = {}
-    try:
-        ns = {sid: lan.add_site(sid) for sid in SITES}
-        config, port = lan_config(a.source, wd, lan.addr, tls="off")
-        servers = harness.Servers(a.build, config, port, wd)
-        servers.start()
-        if not tap.ok(wait_listening(lan.addr, port), f"diemcau-signal and diemcau-bridge start on {lan.addr}",
-                      servers.log("signal")[-2000:] + servers.log("bridge")[-2000:]):
-            return tap.done()
-        creds = {s[0]: s[3] for s in harness.read_sites(config)}
-        media = ["--size", "320x180", "--fps", "15"]
-        for sid in SITES:
-            clients[sid] = NsClient(a.build, lan.addr, port, sid, creds[sid], wd, 180,
-                                    ns[sid].prefix(), media)
-        end = time.time() + 40
-        while time.time() < end and not all(sees(clients[r], s) for r in SITES for s in SITES if r != s):
-            time.sleep(0.25)
-        if not tap.ok(all(sees(clients[r], s) for r in SITES for s in SITES if r != s),
-                      "every site decodes every other site's video before the rule"):
-            return tap.done()
+    rule = ["-o", "eth0", "-p", "udp", "-m", "u32", "--u32", STUN_RESPONSE, "-j", "DROP"]
+    ns[FAILED].iptables("-A", "OUTPUT", *rule)
+    t_rule = time.time()
+    failed_at = None
+    while time.time() < t_rule + FAIL_WAIT_S:
+        if re.search(rf"site {FAILED}: its pair failed", servers.log("bridge")):
+            failed_at = time.time()
+            break
+        time.sleep(0.25)
+    ns[FAILED].iptables("-D", "OUTPUT", *rule)
+    tap.ok(failed_at is not None,
+           f"the bridge's pair to {FAILED} failed with its keepalives unanswered "
+           f"({failed_at and round(failed_at - t_rule, 1)} s after the rule; limit {FAIL_WAIT_S} s)",
+           servers.log("bridge")[-2000:])
+    if failed_at is None:
+        return
+    others = [s for s in SITES if s != FAILED]
+    time.sleep(4.0)  # the restart's round trip, then a few STATUS seconds
 
-        rule = ["-o", "eth0", "-p", "udp", "-m", "u32", "--u32", STUN_RESPONSE, "-j", "DROP"]
-        ns[FAILED].iptables("-A", "OUTPUT", *rule)
-        t_rule = time.time()
-        failed_at = None
-        while time.time() < t_rule + FAIL_WAIT_S:
-            if re.search(rf"site {FAILED}: its pair failed", servers.log("bridge")):
-                failed_at = time.time()
-                break
-            time.sleep(0.25)
-        ns[FAILED].iptables("-D", "OUTPUT", *rule)
-        t_lift = time.time()
-        tap.ok(failed_at is not None,
-               f"the bridge's pair to {FAILED} failed with its keepalives unanswered "
-               f"({failed_at and round(failed_at - t_rule, 1)} s after the rule; limit {FAIL_WAIT_S} s)",
-               servers.log("bridge")[-2000:])
-        if failed_at is None:
-            return tap.done()
-        others = [s for s in SITES if s != FAILED]
-        time.sleep(4.0)  # the restart's round trip, then a few STATUS seconds
+    def dark_seconds(c, site):
+        """STATUS seconds since the failure in which c decoded no video of site."""
+        return sum(1 for t, st in c.status if t >= failed_at - 1.0
+                   and not ((st.get("remote", {}).get(site) or {}).get("fps") or 0) > 0)
 
-        def dark_seconds(c, site):
-            """STATUS seconds since the failure in which c decoded no video of site."""
-            return sum(1 for t, st in c.status if t >= failed_at - 1.0
-                       and not ((st.get("remote", {}).get(site) or {}).get("fps") or 0) > 0)
+    for r in others:
+        dark = dark_seconds(clients[r], FAILED)
+        tap.diag(f"{r}: {dark} s without {FAILED}'s video around the failure")
+        tap.ok(sees(clients[r], FAILED), f"{r} decodes {FAILED}'s video after the restart",
+               [x for _, x in clients[r].status[-4:]])
+        m.timed(dark <= RECOVER_S, f"{r} went {dark} s without {FAILED}'s video (limit {RECOVER_S} s)")
+    for x in others:
+        dark = dark_seconds(clients[FAILED], x)
+        tap.ok(sees(clients[FAILED], x), f"{FAILED} decodes {x}'s video after the restart "
+               f"({dark} s without it)")
+    blog = servers.log("bridge")
+    tap.ok(re.search(rf"site {FAILED}: its pair failed: the bridge restarts ICE", blog) is not None
+           and re.search(rf"site {FAILED}: ICE restart \(new ufrag", blog) is not None,
+           f"the bridge restarted {FAILED}'s ICE itself", blog[-2000:])
+    clog = clients[FAILED].stderr()
+    tap.ok("ICE restart the bridge asked for (DTLS-SRTP kept)" in clog and "new transport" not in clog
+           and "joining again" not in clog,
+           f"{FAILED}'s client restarted ICE on the bridge's offer, in place", clog[-2000:])
 
-        for r in others:
-            dark = dark_seconds(clients[r], FAILED)
-            tap.diag(f"{r}: {dark} s without {FAILED}'s video around the failure")
-            tap.ok(sees(clients[r], FAILED), f"{r} decodes {FAILED}'s video after the restart",
-                   [x for _, x in clients[r].status[-4:]])
-            timed(dark <= RECOVER_S, f"{r} went {dark} s without {FAILED}'s video (limit {RECOVER_S} s)")
-        for x in others:
-            dark = dark_seconds(clients[FAILED], x)
-            tap.ok(sees(clients[FAILED], x), f"{FAILED} decodes {x}'s video after the restart "
-                   f"({dark} s without it)")
-        blog = servers.log("bridge")
-        tap.ok(re.search(rf"site {FAILED}: its pair failed: the bridge restarts ICE", blog) is not None
-               and re.search(rf"site {FAILED}: ICE restart \(new ufrag", blog) is not None,
-               f"the bridge restarted {FAILED}'s ICE itself", blog[-2000:])
-        clog = clients[FAILED].stderr()
-        tap.ok("ICE restart the bridge asked for (DTLS-SRTP kept)" in clog and "new transport" not in clog
-               and "joining again" not in clog,
-               f"{FAILED}'s client restarted ICE on the bridge's offer, in place", clog[-2000:])
-
-        for c in clients.values():
-            c.proc.send_signal(signal.SIGTERM)
-        rcs = {sid: c.wait(30) for sid, c in clients.items()}
-        tap.ok(all(v == 0 for v in rcs.values()), "every client exits 0", str(rcs))
-        for r in others:
-            site = ((clients[r].report() or {}).get("remote") or {}).get(FAILED) or {}
-            fc = site.get("frame_counters", {})
-            lost = site.get("packets_lost")
-            tap.ok(site and fc.get("restarts", 0) == 0 and lost is not None and 0 <= lost < 3000,
-                   f"{r} saw {FAILED}'s stream continue (sender restarts {fc.get('restarts')}, "
-                   f"packets lost {lost})", str(site)[:1000])
-    except Exception as e:  # noqa: BLE001 - a setup failure is a TAP failure, then clean up
-        import traceback
-        tap.ok(False, f"the test ran to the end ({type(e).__name__}: {e})", traceback.format_exc())
-    finally:
-        for c in clients.values():
-            if c.proc.poll() is None:
-                c.proc.kill()
-                c.proc.wait()
-        if servers is not None:
-            servers.stop_ok(tap, "diemcau-signal and diemcau-bridge stop cleanly")
-        lan.close()
-        left = lan.leftovers()
-        tap.ok(not left, "the namespaces, veths and bridge of the test are gone", " ".join(left))
-    return tap.done()
+    m.stop_clients()
+    m.check_continuity(others, FAILED)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("pair-failed", "network namespaces, veth, iptables", scenario))
