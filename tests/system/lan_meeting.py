@@ -2,7 +2,8 @@
 diemcau-client in its site's network namespace. Shared by the tests that
 break one site's path (test-ice-restart.py, test-address-change.py,
 test-pair-failed.py): run() gives each its arguments, root check, meeting
-and clean-up, so that a test is only its scenario and its checks."""
+and clean-up, so that a test is only its scenario and its checks;
+test-impaired.py uses the pieces (lan_config, NsClient, wait_listening)."""
 import argparse
 import os
 import re

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,71 +29,13 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import netem  # noqa: E402
+from lan_meeting import NsClient, lan_config, wait_listening  # noqa: E402
 
 IMPAIRED = "huong-khe"
 CLEAN = ["tinh", "tp-ha-tinh", "can-loc", "duc-tho"]
 LOSS = 0.05
 DELAY_MS = 40
 RATE_KBIT = 10000
-
-
-class NsServers(harness.Servers):
-    """The servers, waited for on the test LAN's address (not loopback)."""
-
-    def __init__(self, build, config, sig_port, workdir, addr):
-        super().__init__(build, config, sig_port, workdir)
-        self.addr = addr
-
-    def start(self, which=("bridge", "signal")):
-        for w in which:
-            exe = {"bridge": "bridge/diemcau-bridge", "signal": "signaling/diemcau-signal"}[w]
-            log = open(os.path.join(self.workdir, f"{w}.log"), "a")
-            self.procs[w] = subprocess.Popen([os.path.join(self.build, exe), "--config", self.config],
-                                             stdout=log, stderr=subprocess.STDOUT)
-        end = time.time() + 15
-        while time.time() < end:
-            try:
-                with socket.create_connection((self.addr, self.port), 0.5):
-                    return True
-            except OSError:
-                time.sleep(0.1)
-        return False
-
-
-class NsClient(harness.Client):
-    """A diemcau-client in a site's namespace, signaling over the test LAN."""
-
-    def __init__(self, build, addr, sig_port, site, credential, workdir, duration, netns_prefix, extra=()):
-        import threading
-        self.site = site
-        self.report_path = os.path.join(workdir, f"report-{site}.json")
-        self.err_path = os.path.join(workdir, f"client-{site}.log")
-        args = [*netns_prefix, os.path.join(build, "client", "diemcau-client"),
-                "--signal", f"ws://{addr}:{sig_port}/ws", "--site", site, "--credential", credential,
-                "--duration", str(duration), "--status", "--report", self.report_path, *extra]
-        self.started = time.time()
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(self.err_path, "w"), text=True)
-        self.status = []
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-
-def lan_config(source, wd, addr):
-    """The private config with the servers on the test LAN's address."""
-    path, port = harness.private_config(source, wd)
-    text = open(path, encoding="utf-8").read()
-    # Plain HTTP on the LAN address, said explicitly (tls = off): this test
-    # is about the technician's figures; test-ice-restart.py and
-    # test-tls.py run over TLS.
-    for pat, rep in ((r"^address = .*$", f"address = {addr}"),
-                     (r"^tls = .*$", "tls = off"),
-                     (r"^local_addresses = .*$", f"local_addresses = {addr}")):
-        text, n = re.subn(pat, rep, text, count=1, flags=re.M)
-        assert n == 1, pat
-    open(path, "w", encoding="utf-8").write(text)
-    return path, port
-
-
 
 
 def ctl_status(build, url, cred):
@@ -197,11 +138,15 @@ def main():
                f"({len(rtts)}/40 replies; clean link {clean_rtt and round(min(clean_rtt), 2)} ms)",
                ns[IMPAIRED].rules())
 
-        config, port = lan_config(a.source, wd, lan.addr)
+        # Plain HTTP on the LAN address, said explicitly (tls = off): this
+        # test is about the technician's figures; test-ice-restart.py and
+        # test-tls.py run over TLS.
+        config, port = lan_config(a.source, wd, lan.addr, tls="off")
         cred = harness.demo_credentials()["technician"]
         url = f"http://{lan.addr}:{port}"
-        servers = NsServers(a.build, config, port, wd, lan.addr)
-        if not tap.ok(servers.start(), f"diemcau-signal and diemcau-bridge start on {lan.addr}",
+        servers = harness.Servers(a.build, config, port, wd)
+        servers.start()
+        if not tap.ok(wait_listening(lan.addr, port), f"diemcau-signal and diemcau-bridge start on {lan.addr}",
                       servers.log("signal")[-2000:] + servers.log("bridge")[-2000:]):
             return tap.done()
 
