@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "bridge/meeting.h"
@@ -23,6 +24,7 @@ struct dc_control {
     GHashTable *meetings; /* id -> ctrl_meeting* */
     GPtrArray *conns;     /* of SoupWebsocketConnection* (ref held) */
     unsigned next_worker;
+    bool stopping; /* after dc_control_close_meetings(): commands are dropped */
 };
 
 /* One link per meeting, plus a few for tools; 1 MiB per message (offers and
@@ -373,6 +375,10 @@ static void on_ws_message(SoupWebsocketConnection *conn, gint type, GBytes *mess
         send_error(conn, NULL, NULL, "binary messages are not part of the control link");
         return;
     }
+    /* Stopping: the workers may be gone already; a command now would make
+     * or reach a meeting on a freed worker. */
+    if (c->stopping)
+        return;
     gsize len;
     const char *text = g_bytes_get_data(message, &len);
     handle_message(c, conn, text, len);
@@ -451,6 +457,7 @@ const char *dc_control_instance_id(const dc_control *c)
 
 void dc_control_close_meetings(dc_control *c)
 {
+    c->stopping = true;
     GHashTableIter it;
     gpointer key, value;
     g_hash_table_iter_init(&it, c->meetings);

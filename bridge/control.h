@@ -29,7 +29,8 @@ dc_control *dc_control_new(const dc_config *config, dc_workers *workers, const d
 const char *dc_control_instance_id(const dc_control *c);
 
 /* Hands every meeting to its worker to be freed; messages they had queued
- * are dropped. Call before stopping the workers. */
+ * are dropped, and so is every command that arrives from now on (the
+ * workers are about to go). Call before stopping the workers. */
 void dc_control_close_meetings(dc_control *c);
 
 /* Closes every connection and frees c (after dc_control_close_meetings(),

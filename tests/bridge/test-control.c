@@ -2,7 +2,8 @@
  * temporary config and talks to ws://127.0.0.1:PORT/control with libsoup:
  * hello, endpoint.add -> offer (parsed with core/sdp) and trickled
  * candidates, a re-offer queued behind a pending answer, endpoint.remove,
- * and a clean stop on SIGTERM. Every wait is bounded. */
+ * and a clean stop on SIGTERM, also while commands keep arriving. Every
+ * wait is bounded. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -467,6 +468,41 @@ static void test_limits(fixture *f, gconstpointer data)
     json_object_unref(o);
 }
 
+/* A bridge that is stopping drops the commands that still arrive instead of
+ * making meetings on its freed workers (it once did, in the main context
+ * drained after the workers stopped: a use after free under ASan, a crash
+ * at times without). Commands keep coming until the process has exited. */
+static void test_stop_under_commands(fixture *f, gconstpointer data)
+{
+    send_msg(f, "{\"op\":\"hello\",\"meeting\":\"m1\"}");
+    json_object_unref(wait_for(f, "hello", NULL));
+    send_msg(f, "{\"op\":\"endpoint.add\",\"meeting\":\"m1\",\"endpoint\":\"tinh\","
+                "\"session\":\"s1\"}");
+    json_object_unref(wait_for(f, "endpoint.state", "tinh"));
+
+    bool done = false;
+    unsigned sent = 0;
+    g_subprocess_send_signal(f->proc, SIGTERM);
+    g_subprocess_wait_async(f->proc, NULL, on_exited, &done);
+    int64_t deadline = g_get_monotonic_time() + WAIT_US;
+    while (!done && g_get_monotonic_time() < deadline) {
+        if (soup_websocket_connection_get_state(f->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
+            send_msg(f,
+                     "{\"op\":\"endpoint.add\",\"meeting\":\"late%u\",\"endpoint\":\"can-loc\","
+                     "\"session\":\"s%u\"}",
+                     sent % 8, sent);
+            sent++;
+        }
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(200);
+    }
+    g_test_message("%u commands sent while the bridge stopped", sent);
+    g_assert_true(done);
+    g_assert_cmpuint(sent, >, 0);
+    g_assert_true(g_subprocess_get_if_exited(f->proc));
+    g_assert_cmpint(g_subprocess_get_exit_status(f->proc), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -475,5 +511,7 @@ int main(int argc, char **argv)
                test_offer_candidates_remove, teardown);
     g_test_add("/control/ice-restart", fixture, NULL, setup, test_ice_restart, teardown);
     g_test_add("/control/limits", fixture, NULL, setup, test_limits, teardown);
+    g_test_add("/control/stop-under-commands", fixture, NULL, setup, test_stop_under_commands,
+               teardown);
     return g_test_run();
 }
