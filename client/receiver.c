@@ -27,6 +27,11 @@
 #define UNWRAP_BASE 65536      /* what dc_seq_unwrap adds to the first value */
 #define NACK_BATCH 64
 #define TONE_EVERY 5 /* check the tone on one decoded packet in this many */
+/* Opus predicts from its own past output: decoding that starts in the middle
+ * of a stream (a join, a rejoin, a gap too long to conceal) gives distorted
+ * PCM for the first few frames, 1 to 3 of them seen here. The tone is
+ * checked only once this many packets have been decoded in a row. */
+#define TONE_WARMUP 15
 
 typedef struct {
     bool started;
@@ -93,6 +98,7 @@ typedef struct {
     dc_seq_unwrapper aunwrap;
     bool astarted;
     int64_t alast;
+    uint32_t arun; /* packets decoded since the decoder last lost its footing */
 } stream;
 
 struct dc_receiver {
@@ -224,6 +230,7 @@ static int stream_start(stream *st)
     dc_seq_unwrapper_init(&st->st.unwrap);
     dc_seq_unwrapper_init(&st->aunwrap);
     st->astarted = false;
+    st->arun = 0;
     st->skipped_seen = 0;
     st->pli_sent = st->pli_wanted = false;
     if (st->own)
@@ -506,6 +513,8 @@ static void push_audio(dc_receiver *r, stream *st, const dc_rtp_view *v)
                 s->s.audio_concealed++;
                 audio_out(r, st, n);
             }
+        } else if (gap > AUDIO_MAX_GAP) {
+            st->arun = 0;
         }
     }
     st->astarted = true;
@@ -515,9 +524,11 @@ static void push_audio(dc_receiver *r, stream *st, const dc_rtp_view *v)
         return;
     s->s.audio_packets_decoded++;
     s->iv_audio++;
+    if (st->arun < TONE_WARMUP)
+        st->arun++;
     /* The Goertzel bank is the costliest step of the audio path: 14 clients
      * on a small machine check a sample of the packets. */
-    if (s->s.audio_packets_decoded % TONE_EVERY == 1) {
+    if (st->arun >= TONE_WARMUP && s->s.audio_packets_decoded % TONE_EVERY == 1) {
         dc_tone_result res;
         int rc = dc_tone_detect(r->pcm, (size_t)n, 1, DC_AUDIO_RATE, &res);
         if (rc == 0 && res.site_index == s->index)

@@ -3,12 +3,15 @@
 
 A TAP test contributes each of its "ok"/"not ok" lines; any other test counts
 as one case, passed or failed by its exit status. Prints per-build totals and
-the grand total; exit status 1 if anything failed or nothing ran."""
+the grand total; exit status 1 if anything failed or nothing ran. Each failed
+case is listed with the first diagnostic ("# ...") lines that follow it, so
+that the end of a CI log alone says what went wrong."""
 import json
 import re
 import sys
 
 TAP_LINE = re.compile(r"^(not ok|ok)\b(.*)$")
+DETAIL_LINES = 8
 
 def count(path):
     passed = failed = 0
@@ -21,7 +24,8 @@ def count(path):
             out = t.get("stdout", "") or ""
             p = fl = 0
             if True:  # meson does not record the protocol; TAP lines speak for themselves
-                for l in out.splitlines():
+                lines = out.splitlines()
+                for i, l in enumerate(lines):
                     m = TAP_LINE.match(l.strip())
                     if not m:
                         continue
@@ -29,7 +33,12 @@ def count(path):
                         p += 1
                     elif "# TODO" not in m.group(2):
                         fl += 1
-                        failures.append(f"{name}: {l.strip()}")
+                        detail = []
+                        for d in lines[i + 1:]:
+                            if not d.startswith("#") or len(detail) == DETAIL_LINES:
+                                break
+                            detail.append(d[:200])
+                        failures.append(f"{name}: {l.strip()}" + "".join(f"\n      {d}" for d in detail))
             if p == 0 and fl == 0:
                 if result in ("OK", "EXPECTEDFAIL", "SKIP"):
                     p = 1

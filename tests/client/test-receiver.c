@@ -319,18 +319,17 @@ static void test_own_and_unknown(void)
     fx_clear(&f);
 }
 
-/* The remote site's tone comes through Opus with one packet lost: it is
- * concealed (FEC from the next packet) and the identity holds. */
-static void test_audio_tone(void)
+/* Sends count Opus packets of site tone_site's tone as the remote site's
+ * audio stream (seq from 65530, wrapping), leaving out the packets whose
+ * index is in drop[0..n_drop). */
+static void send_tone(fx *f, int tone_site, unsigned count, const unsigned *drop, size_t n_drop)
 {
-    fx f;
-    fx_init(&f, 0);
     GError *error = NULL;
     dc_aenc *enc = dc_aenc_new(1, 32000, &error);
     g_assert_no_error(error);
     dc_tone tone;
-    dc_tone_init(&tone, SITE_INDEX, DC_AUDIO_RATE);
-    for (unsigned i = 0; i < 50; i++) {
+    dc_tone_init(&tone, tone_site, DC_AUDIO_RATE);
+    for (unsigned i = 0; i < count; i++) {
         int16_t pcm[DC_AUDIO_FRAME];
         dc_tone_fill(&tone, pcm, DC_AUDIO_FRAME, 1);
         uint8_t pkt[1500];
@@ -350,21 +349,37 @@ static void test_audio_tone(void)
         g_assert_cmpint(hl, >, 0);
         int n = dc_aenc_encode(enc, pcm, pkt + hl, sizeof pkt - (size_t)hl);
         g_assert_cmpint(n, >, 0);
-        if (i != 20)
-            dc_receiver_push_rtp(f.r, pkt, (size_t)(hl + n), f.now, f.wall);
-        advance(&f, 20 * MS);
+        bool dropped = false;
+        for (size_t k = 0; k < n_drop; k++)
+            dropped |= drop[k] == i;
+        if (!dropped)
+            dc_receiver_push_rtp(f->r, pkt, (size_t)(hl + n), f->now, f->wall);
+        advance(f, 20 * MS);
     }
+    dc_aenc_free(enc);
+}
+
+/* The remote site's tone comes through Opus with one packet lost: it is
+ * concealed (FEC from the next packet) and the identity holds. The first
+ * packets, while the decoder settles, are not judged: no check is bad. */
+static void test_audio_tone(void)
+{
+    fx f;
+    fx_init(&f, 0);
+    send_tone(&f, SITE_INDEX, 50, (const unsigned[]){20}, 1);
     dc_receiver_site_stats s;
     stats(&f, &s);
     g_assert_cmpuint(s.audio_packets_decoded, ==, 49);
     g_assert_cmpuint(s.audio_concealed, ==, 1);
     g_assert_true(s.audio_identity_ok);
+    g_assert_cmpuint(s.audio_tone_bad, ==, 0);
+    /* packets 15..49 decoded, every fifth checked: 16, 21, ... 46 */
+    g_assert_cmpuint(s.audio_tone_ok, ==, 7);
     g_assert_cmpint(s.packets_lost, ==, 1);
     dc_receiver_roll_interval(f.r, f.now);
     stats(&f, &s);
     g_assert_true(s.status_audio);
     g_assert_cmpfloat(s.status_loss_pct, >, 1.9);
-    dc_aenc_free(enc);
     fx_clear(&f);
 }
 
@@ -412,6 +427,38 @@ static void add(const char *name, GTestDataFunc fn)
     }
 }
 
+/* Another site's tone on this site's stream: the identity check fails. */
+static void test_audio_tone_wrong_site(void)
+{
+    fx f;
+    fx_init(&f, 0);
+    send_tone(&f, (SITE_INDEX + 3) % DC_TONE_SITES, 50, NULL, 0);
+    dc_receiver_site_stats s;
+    stats(&f, &s);
+    g_assert_cmpuint(s.audio_packets_decoded, ==, 50);
+    g_assert_cmpuint(s.audio_tone_ok, ==, 0);
+    g_assert_cmpuint(s.audio_tone_bad, ==, 7);
+    g_assert_false(s.audio_identity_ok);
+    fx_clear(&f);
+}
+
+/* A gap too long to conceal (8 packets) restarts the settling period: the
+ * checks that would fall in it (packets 16 and 21 after the gap) are not
+ * made, and none of the others is bad. */
+static void test_audio_tone_after_long_gap(void)
+{
+    fx f;
+    fx_init(&f, 0);
+    send_tone(&f, SITE_INDEX, 60, (const unsigned[]){20, 21, 22, 23, 24, 25, 26, 27}, 8);
+    dc_receiver_site_stats s;
+    stats(&f, &s);
+    g_assert_cmpuint(s.audio_packets_decoded, ==, 52);
+    g_assert_cmpuint(s.audio_concealed, ==, 0);
+    g_assert_cmpuint(s.audio_tone_bad, ==, 0);
+    g_assert_true(s.audio_identity_ok);
+    fx_clear(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -421,6 +468,8 @@ int main(int argc, char **argv)
     add("freeze", test_freeze);
     g_test_add_func("/receiver/own-and-unknown", test_own_and_unknown);
     g_test_add_func("/receiver/audio-tone", test_audio_tone);
+    g_test_add_func("/receiver/audio-tone-wrong-site", test_audio_tone_wrong_site);
+    g_test_add_func("/receiver/audio-tone-after-long-gap", test_audio_tone_after_long_gap);
     g_test_add_func("/receiver/rejoin", test_rejoin);
     return g_test_run();
 }

@@ -25,12 +25,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--source", required=True)
-    ap.add_argument("--duration", type=float, default=float(os.environ.get("DC_MEETING_SECONDS", 24)))
+    ap.add_argument("--duration", type=float, default=None,
+                    help="seconds (default 24, 36 in a sanitizer build; or DC_MEETING_SECONDS)")
     ap.add_argument("--fps", type=int, default=15)
     ap.add_argument("--size", default="320x180")
     ap.add_argument("--sanitized", action="store_true",
                     help="an ASan/UBSan build: check memory safety and media, not timing")
     a = ap.parse_args()
+    if a.duration is None:
+        a.duration = float(os.environ.get("DC_MEETING_SECONDS", 36 if a.sanitized else 24))
     tap = harness.Tap()
     wd = harness.workdir("meeting")
     tap.diag(f"work dir {wd}")
@@ -56,9 +59,14 @@ def main():
         for sid, name, role, cred in sites:
             clients[sid] = harness.Client(a.build, port, sid, cred, wd, a.duration, media)
 
-        # One district leaves at 40 % of the meeting and rejoins 2 s later.
-        time.sleep(a.duration * 0.4)
+        # One district leaves at 40 % of the meeting, or later if by then it
+        # is not yet hearing and seeing all 13 others (a loaded machine, a
+        # sanitizer build: the leave must come after a full first session),
+        # and rejoins 2 s later.
         gone = clients[REJOIN_SITE]
+        others = [s[0] for s in sites if s[0] != REJOIN_SITE]
+        wait_for_full_media(gone, others, t_start + a.duration * 0.4, t_start + a.duration * 0.6)
+        tap.diag(f"{REJOIN_SITE} leaves {time.time() - t_start:.1f} s into the meeting")
         gone.proc.send_signal(signal.SIGTERM)
         first_rc = gone.wait(10)
         time.sleep(2.0)
@@ -85,6 +93,19 @@ def main():
                 c.proc.kill()
         servers.stop_ok(tap, "diemcau-signal and diemcau-bridge stop cleanly on SIGTERM (ASan: no leaks)")
     return tap.done()
+
+
+def wait_for_full_media(client, others, not_before, deadline):
+    """Sleeps until not_before, then until the client's last two STATUS lines
+    show audio and video from every one of others, or until deadline."""
+    def full(st):
+        remote = st.get("remote") or {}
+        return all((remote.get(o) or {}).get("audio") and (remote.get(o) or {}).get("fps", 0) > 0 for o in others)
+    while time.time() < deadline:
+        if time.time() >= not_before and len(client.status) >= 2 and all(full(s) for _, s in client.status[-2:]):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def pair_fraction(sender_report, rr):
