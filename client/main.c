@@ -26,6 +26,7 @@
 #include <glib/gstdio.h>
 
 #include "client/session.h"
+#include "client/signal-link.h"
 
 typedef struct {
     GMainLoop *loop;
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
     g_autofree char *audio = NULL, *size = NULL, *record = NULL, *report = NULL;
     g_autofree char *ca_file = NULL, *pin = NULL;
     double duration = 0;
-    int fps = 30, bitrate = 0;
+    int fps = 30, bitrate = 0, signal_timeout = DC_SIGNAL_SILENCE_MS_DEFAULT / 1000;
     gboolean status = FALSE;
     gboolean ignore_mute = FALSE;
     GOptionEntry entries[] = {
@@ -90,6 +91,10 @@ int main(int argc, char **argv)
          "wss://: accept only the certificate with this SHA-256 fingerprint (as diemcau-signal "
          "prints it)",
          "SHA256"},
+        {"signal-timeout", 0, 0, G_OPTION_ARG_INT, &signal_timeout,
+         "Resume the session on a new signaling connection when nothing has come on the old "
+         "one for SEC seconds (pings every 0.4 SEC; default 25)",
+         "SEC"},
         {"site", 0, 0, G_OPTION_ARG_STRING, &site, "Site id", "ID"},
         {"credential", 0, 0, G_OPTION_ARG_STRING, &credential, "The site's credential", "C"},
         {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
@@ -131,6 +136,10 @@ int main(int argc, char **argv)
         g_printerr("diemcau-client: --fps 1..120, --duration and --bitrate >= 0\n");
         return 1;
     }
+    if (signal_timeout < 2 || signal_timeout > 3600) {
+        g_printerr("diemcau-client: --signal-timeout wants 2..3600 seconds\n");
+        return 1;
+    }
     if (bitrate == 0) {
         /* About 0.08 bit per pixel per frame, as real-time VP8 needs. */
         long b = (long)width * height * fps / 12500;
@@ -161,6 +170,7 @@ int main(int argc, char **argv)
         .ignore_mute = ignore_mute,
         .tls_ca_file = ca_file,
         .tls_pin = pin,
+        .signal_timeout_s = signal_timeout,
     };
     a.session = dc_session_new(&cfg, a.loop, &error);
     if (!a.session) {

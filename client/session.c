@@ -25,6 +25,9 @@
 #define RTCP_CAP 1400
 #define RECONNECT_MS 1000
 #define LEAVE_WAIT_US 500000
+/* A resumed session asks for an ICE restart when nothing has come on the
+ * media path for this long (else the path is fine and only signaling died). */
+#define RESUME_RESTART_US 1000000
 
 typedef struct {
     dc_y4m_writer *y4m;
@@ -37,7 +40,10 @@ struct dc_session {
     dc_session_config cfg;
     GMainLoop *loop;
     dc_signal_link *link;
-    dc_tls_verify *tls; /* checks the wss:// server's certificate */
+    dc_signal_link *abandoned; /* a silent or dead connection that may still carry our
+                                * session at the service: muted, freed (closed) only
+                                * once a welcome has come on the new one */
+    dc_tls_verify *tls;        /* checks the wss:// server's certificate */
     dc_dtls_cert *cert;
     dc_transport *transport;
     dc_sender *sender;
@@ -654,15 +660,26 @@ static void on_link_message(void *user, const char *type, JsonObject *msg)
             transport_teardown(s);
         }
         s->resuming = false;
+        g_clear_pointer(&s->abandoned, dc_signal_link_free); /* replaced at the service now */
         set_str(&s->session_id, sid);
         s->joined = true;
         apply_roster(s, json_object_has_member(msg, "roster")
                             ? json_object_get_array_member(msg, "roster")
                             : NULL);
         if (resumed) {
-            g_message("%s: signaling session %s resumed; asking for an ICE restart", s->site, sid);
-            if (s->transport && dc_signal_link_send_ice_restart(s->link))
+            /* After an address change the media path is broken too; after
+             * a silent signaling connection it may be fine. */
+            bool media_quiet =
+                !s->consent.armed ||
+                dc_consent_silence_us(&s->consent, g_get_monotonic_time()) >= RESUME_RESTART_US;
+            if (s->transport && media_quiet && dc_signal_link_send_ice_restart(s->link)) {
+                g_message("%s: signaling session %s resumed; asking for an ICE restart", s->site,
+                          sid);
                 s->restart_pending = true;
+            } else {
+                g_message("%s: signaling session %s resumed; the media path is working", s->site,
+                          sid);
+            }
             return;
         }
         g_message("%s: joined the meeting%s (site index %d)", s->site, again ? " again" : "",
@@ -751,6 +768,25 @@ static void on_link_closed(void *user, const char *why)
         s->reconnect_id = g_timeout_add(RECONNECT_MS, reconnect_cb, s);
 }
 
+/* Nothing from the service for silent_ms on an open connection: it may be
+ * dead without a close (a NAT that forgot it). A joined site resumes its
+ * session on a new connection and keeps the transport; one still joining
+ * has nothing to resume. */
+static void on_link_silent(void *user, int64_t silent_ms)
+{
+    dc_session *s = user;
+    g_autofree char *why = g_strdup_printf(
+        "nothing from the signaling service for %" G_GINT64_FORMAT " s", silent_ms / 1000);
+    if (s->leaving)
+        return;
+    if (!s->joined || !s->session_id) {
+        on_link_closed(s, why);
+        return;
+    }
+    g_warning("%s: %s; resuming session %s on a new connection", s->site, why, s->session_id);
+    link_start(s, true);
+}
+
 /* A new signaling connection (the old one, if any, closed without a
  * callback); resume: to resume session_id (docs/protocol.md, join). */
 static void link_start(dc_session *s, bool resume)
@@ -759,7 +795,14 @@ static void link_start(dc_session *s, bool resume)
         .on_open = on_link_open,
         .on_message = on_link_message,
         .on_closed = on_link_closed,
+        .on_silent = on_link_silent,
     };
+    if (resume && s->link && dc_signal_link_is_open(s->link) && !s->abandoned) {
+        /* Closing it now could end the session: a close (or a FIN) that
+         * reaches the service before the resume does detaches the site. */
+        dc_signal_link_mute(s->link);
+        s->abandoned = g_steal_pointer(&s->link);
+    }
     g_clear_pointer(&s->link, dc_signal_link_free);
     s->resuming = resume && s->session_id;
     g_autofree char *url = s->resuming
@@ -767,6 +810,8 @@ static void link_start(dc_session *s, bool resume)
                                                  strchr(s->url, '?') ? '&' : '?', s->session_id)
                                : g_strdup(s->url);
     s->link = dc_signal_link_new(url, s->tls, &cb, s);
+    if (s->link && s->cfg.signal_timeout_s > 0)
+        dc_signal_link_set_silence_limit(s->link, (int64_t)s->cfg.signal_timeout_s * 1000);
 }
 
 static void link_tick(dc_session *s, int64_t now_us)
@@ -933,6 +978,7 @@ void dc_session_free(dc_session *s)
     if (s->status_id)
         g_source_remove(s->status_id);
     g_clear_pointer(&s->link, dc_signal_link_free);
+    g_clear_pointer(&s->abandoned, dc_signal_link_free);
     dc_tls_verify_free(s->tls);
     g_clear_pointer(&s->transport, dc_transport_free);
     dc_deadline_free(s->tick);

@@ -3,7 +3,9 @@
  * (renegotiating on the same transport unless the ICE ufrag changed),
  * trickles candidates, runs the media and RTCP timers, dispatches incoming
  * RTCP, records remote media with --record, prints --status lines, and
- * reconnects to signaling if the connection drops after joining.
+ * reconnects to signaling if the connection drops after joining; a
+ * connection that has gone silent (signal-link.h, keepalive) is replaced by
+ * a new one that resumes the session, the media transport kept.
  *
  * I/O shell on the default main context; quits the given loop when the join
  * is refused or signaling is lost before joining.
@@ -26,6 +28,7 @@ typedef struct {
     bool ignore_mute;        /* tests: keep sending when muted (the bridge enforces) */
     const char *tls_ca_file; /* wss://: trust only these CAs (PEM); NULL: the system's */
     const char *tls_pin;     /* wss://: accept only this certificate (SHA-256); NULL: none */
+    int signal_timeout_s;    /* silence on signaling that resumes the session; 0: default */
 } dc_session_config;
 
 typedef struct dc_session dc_session;

@@ -1,6 +1,8 @@
 /* signal-link: see signal-link.h. */
 #include "client/signal-link.h"
 
+#include <string.h>
+
 #include <libsoup/soup.h>
 
 struct dc_signal_link {
@@ -12,6 +14,9 @@ struct dc_signal_link {
     dc_signal_callbacks cb;
     void *user;
     bool closed_reported;
+    int64_t silence_ms; /* the limit */
+    int64_t last_rx_us; /* monotonic time of the last message (or of the open) */
+    guint keepalive_id; /* the ping timer while open */
 };
 
 static void report_closed(dc_signal_link *l, const char *why)
@@ -26,6 +31,7 @@ static void report_closed(dc_signal_link *l, const char *why)
 static void on_ws_message(SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer data)
 {
     dc_signal_link *l = data;
+    l->last_rx_us = g_get_monotonic_time();
     if (type != SOUP_WEBSOCKET_DATA_TEXT)
         return;
     gsize len = 0;
@@ -47,12 +53,23 @@ static void on_ws_message(SoupWebsocketConnection *ws, gint type, GBytes *messag
         g_warning("signaling sent a message without a \"type\"");
         return;
     }
+    if (strcmp(t, "pong") == 0 || !l->cb.on_message)
+        return; /* a pong's arrival was the point; a muted link hands nothing over */
     l->cb.on_message(l->user, t, o);
+}
+
+static void stop_keepalive(dc_signal_link *l)
+{
+    if (l->keepalive_id) {
+        g_source_remove(l->keepalive_id);
+        l->keepalive_id = 0;
+    }
 }
 
 static void on_ws_closed(SoupWebsocketConnection *ws, gpointer data)
 {
     dc_signal_link *l = data;
+    stop_keepalive(l);
     const char *why = soup_websocket_connection_get_close_data(ws);
     report_closed(l, why && *why ? why : "the signaling service closed the connection");
 }
@@ -60,6 +77,29 @@ static void on_ws_closed(SoupWebsocketConnection *ws, gpointer data)
 static void on_ws_error(SoupWebsocketConnection *ws, GError *error, gpointer data)
 {
     g_warning("signaling WebSocket error: %s", error->message);
+}
+
+static bool send_builder(dc_signal_link *l, JsonBuilder *b);
+static JsonBuilder *start(const char *type);
+
+/* Every 0.4 x the limit: a ping, and the check that something came back. */
+static gboolean keepalive_cb(gpointer data)
+{
+    dc_signal_link *l = data;
+    int64_t silent_ms = (g_get_monotonic_time() - l->last_rx_us) / 1000;
+    if (silent_ms >= l->silence_ms) {
+        l->keepalive_id = 0;
+        if (l->cb.on_silent) {
+            l->cb.on_silent(l->user, silent_ms); /* may free l */
+        } else {
+            g_autofree char *why = g_strdup_printf(
+                "nothing from the signaling service for %" G_GINT64_FORMAT " s", silent_ms / 1000);
+            report_closed(l, why);
+        }
+        return G_SOURCE_REMOVE;
+    }
+    send_builder(l, start("ping"));
+    return G_SOURCE_CONTINUE;
 }
 
 static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
@@ -83,6 +123,8 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
     g_signal_connect(ws, "message", G_CALLBACK(on_ws_message), l);
     g_signal_connect(ws, "closed", G_CALLBACK(on_ws_closed), l);
     g_signal_connect(ws, "error", G_CALLBACK(on_ws_error), l);
+    l->last_rx_us = g_get_monotonic_time();
+    l->keepalive_id = g_timeout_add((guint)(l->silence_ms * 2 / 5), keepalive_cb, l);
     if (l->cb.on_open)
         l->cb.on_open(l->user);
 }
@@ -97,6 +139,7 @@ dc_signal_link *dc_signal_link_new(const char *url, dc_tls_verify *tls,
     dc_signal_link *l = g_new0(dc_signal_link, 1);
     l->cb = *cb;
     l->user = user;
+    l->silence_ms = DC_SIGNAL_SILENCE_MS_DEFAULT;
     l->tls = tls;
     l->msg = msg;
     l->session = soup_session_new();
@@ -112,6 +155,7 @@ void dc_signal_link_free(dc_signal_link *l)
 {
     if (!l)
         return;
+    stop_keepalive(l);
     g_cancellable_cancel(l->cancel);
     if (l->ws) {
         g_signal_handlers_disconnect_by_data(l->ws, l);
@@ -126,6 +170,18 @@ void dc_signal_link_free(dc_signal_link *l)
     g_object_unref(l->msg);
     g_object_unref(l->session);
     g_free(l);
+}
+
+void dc_signal_link_mute(dc_signal_link *l)
+{
+    stop_keepalive(l);
+    memset(&l->cb, 0, sizeof l->cb);
+    l->closed_reported = true;
+}
+
+void dc_signal_link_set_silence_limit(dc_signal_link *l, int64_t ms)
+{
+    l->silence_ms = ms < 1000 ? 1000 : ms;
 }
 
 bool dc_signal_link_is_open(const dc_signal_link *l)

@@ -186,8 +186,8 @@ static bool parse_chair(JsonObject *o, const char *type, dc_client_msg *msg, dc_
         }
     }
     return bad(err, "type",
-               "unknown message type “%s” (join, answer, candidate, leave, open, lock, end, "
-               "mute, hand, floor, remove, allow)",
+               "unknown message type “%s” (join, answer, candidate, leave, ice-restart, ping, "
+               "open, lock, end, mute, hand, floor, remove, allow)",
                type);
 }
 
@@ -224,6 +224,10 @@ static bool parse_client(JsonObject *o, dc_client_msg *msg, dc_protocol_error *e
     }
     if (strcmp(type, "ice-restart") == 0) {
         msg->type = DC_CLIENT_ICE_RESTART;
+        return true;
+    }
+    if (strcmp(type, "ping") == 0) {
+        msg->type = DC_CLIENT_PING;
         return true;
     }
     return parse_chair(o, type, msg, err);

@@ -45,6 +45,7 @@ typedef enum {
     DC_CLIENT_LEAVE,
     DC_CLIENT_ICE_RESTART, /* the site's media path broke: new ICE credentials */
     DC_CLIENT_CHAIR,       /* open, lock, end, mute, hand, floor, remove, allow */
+    DC_CLIENT_PING,        /* keepalive: answered with pong, joined or not */
 } dc_client_type;
 
 typedef struct {
@@ -98,7 +99,7 @@ void dc_bridge_msg_clear(dc_bridge_msg *msg);
 
 /* {"type":"error","code":C,"field":F,"message":M}; field omitted when NULL. */
 char *dc_protocol_error_json(const char *code, const char *field, const char *message);
-/* {"type":TYPE} for "replaced" and "bridge-restarting". */
+/* {"type":TYPE} for "replaced", "bridge-restarting" and "pong". */
 char *dc_protocol_simple_json(const char *type);
 char *dc_protocol_welcome_json(const dc_config *cfg, const dc_config_site *site,
                                const char *session, const dc_roster *roster);

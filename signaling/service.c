@@ -341,6 +341,14 @@ static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
         on_join(svc, s, m);
         return;
     }
+    if (m->type == DC_CLIENT_PING) {
+        /* The site's proof that this connection still carries messages
+         * both ways (WebSocket pings are answered below the application,
+         * and libsoup tells no one when a pong does not come). */
+        g_autofree char *pong = dc_protocol_simple_json("pong");
+        dc_session_send(s, pong);
+        return;
+    }
     const char *site = dc_session_site(s);
     if (!site) {
         dc_session_send_error(s, "not-joined", NULL, "send join first");
@@ -367,6 +375,7 @@ static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
         dc_host_command(svc->host, site, m);
         return;
     case DC_CLIENT_JOIN:
+    case DC_CLIENT_PING:
         return;
     }
     /* While the link is down the bridge lost (or will renegotiate) this

@@ -4,7 +4,7 @@
 // tests and to a technician's console.
 
 import { Call } from './call.js';
-import { CLOSE_REPLACED, Signal, signalUrl } from './signal.js';
+import { CLOSE_REPLACED, Signal, keepalive, signalUrl } from './signal.js';
 import * as view from './view.js';
 
 const STORE = 'diemcau.join'; // sessionStorage: {site, credential}, so a reload rejoins
@@ -40,6 +40,7 @@ const app = {
   resumeSession: null, // the session to resume on the next connection (protocol.md, "join")
   resumes: 0, // sessions resumed on a new connection, keeping the RTCPeerConnection
   abandoned: null, // a Signal taken for dead, closed once the session is resumed
+  resumeWhy: null, // 'silent' when the next resume follows a silent connection
   chair: { state: null, floor: null, hands: [] }, // the chair's control (protocol.md, section 10)
   muted: { audio: false, video: false, by_chair: { audio: false, video: false } },
   chairEvents: [], // every chair message, for tests
@@ -136,6 +137,7 @@ async function join(creds) {
   const sig = new Signal(url, {
     message: (msg) => onMessage(sig, msg),
     closed: (code, reason) => onClosed(sig, code, reason),
+    silent: (ms) => signalSilent(sig, ms),
   });
   app.signal = sig;
   try {
@@ -266,7 +268,9 @@ function onCommandClick(ev) {
 
 function onWelcome(msg) {
   const resumed = !!(app.call && app.resumeSession && msg.session === app.resumeSession);
+  const resumeWhy = app.resumeWhy;
   app.resumeSession = null;
+  app.resumeWhy = null;
   app.abandoned?.close();
   app.abandoned = null;
   if (resumed) {
@@ -280,7 +284,9 @@ function onWelcome(msg) {
     app.resumes++;
     app.retryMs = 1000;
     app.error = null;
-    app.call.askIceRestart(true);
+    // Only signaling went silent and the media path is up: nothing to find.
+    const pathUp = resumeWhy === 'silent' && app.call.connectionState() === 'connected';
+    if (!pathUp) app.call.askIceRestart(true);
     render();
     return;
   }
@@ -363,6 +369,18 @@ function signalStalled() {
   // when the session is resumed on the new connection, and so do we.
   app.abandoned = sig;
   onClosed(sig, 1006, 'no answer');
+}
+
+/** Nothing at all has come on the signaling connection for the keepalive
+ * limit (signal.js): it is dead without a close (a NAT that forgot it).
+ * Resume the session on a new one as when it stalls; the RTCPeerConnection
+ * stays, and is restarted only if its own path is down too. */
+function signalSilent(sig, ms) {
+  if (sig !== app.signal || app.phase !== 'meeting') return;
+  console.info(`diemcau: nothing from the server for ${Math.round(ms / 1000)} s; resuming the session on a new connection`);
+  app.abandoned = sig;
+  app.resumeWhy = 'silent';
+  onClosed(sig, 1006, 'silent');
 }
 
 function scheduleReconnect() {
@@ -583,6 +601,15 @@ window.diemcau = {
    * the ICE connection goes 'disconnected' or 'failed' (for tests). */
   iceRestart() {
     app.call?.askIceRestart();
+  },
+  /** Sets the signaling keepalive's silence limit in ms (signal.js; pings
+   * every 0.4 of it), on the open connection and the next ones, for tests. */
+  setSignalTimeout(ms) {
+    keepalive.silenceMs = ms;
+    if (app.signal?.timer) {
+      app.signal.stopKeepalive();
+      app.signal.startKeepalive();
+    }
   },
   /** Drops the signaling connection as if it had gone silent (the page's
    * own reaction to an ICE restart that brings no offer), for tests. */

@@ -2,7 +2,8 @@
 // (docs/protocol.md). JSON text messages both ways; this module only frames
 // them: it knows nothing of WebRTC or the page.
 //
-//   const sig = new Signal(url, { message(msg) {...}, closed(code, reason) {...} });
+//   const sig = new Signal(url, { message(msg) {...}, closed(code, reason) {...},
+//                                 silent(ms) {...} });
 //   await sig.open();
 //   sig.send({ type: 'join', site, credential });
 //   sig.close();
@@ -10,6 +11,12 @@
 // WebSocket close codes of the site protocol.
 export const CLOSE_REPLACED = 4001;
 export const CLOSE_TOO_MANY = 4002;
+
+// Keepalive (docs/protocol.md, "ping"): a ping every 0.4 x the silence
+// limit; nothing at all from the server for the limit, and the connection is
+// taken for dead (a NAT or firewall that forgot it closes nothing, and a
+// browser cannot see WebSocket pongs).
+export const keepalive = { silenceMs: 25000 };
 
 /** The WebSocket URL of the site protocol for the page at @location. */
 export function signalUrl(location) {
@@ -20,15 +27,40 @@ export function signalUrl(location) {
 export class Signal {
   /**
    * @param {string} url  ws(s)://HOST/ws
-   * @param {{message: function(object): void, closed: function(number, string): void}} handlers
-   *   message: every parsed message from the server, in order;
-   *   closed: once, when the connection ends after open() resolved.
+   * @param {{message: function(object): void, closed: function(number, string): void,
+   *          silent: function(number): void}} handlers
+   *   message: every parsed message from the server, in order (not pong);
+   *   closed: once, when the connection ends after open() resolved;
+   *   silent: once, when nothing has come for keepalive.silenceMs on an open
+   *     connection (the argument: ms since the last message); the
+   *     connection is left as it is.
    */
   constructor(url, handlers) {
     this.url = url;
     this.handlers = handlers;
     this.ws = null;
     this.closedByUs = false;
+    this.lastRx = 0;
+    this.timer = null;
+  }
+
+  startKeepalive() {
+    this.lastRx = performance.now();
+    const limit = keepalive.silenceMs;
+    this.timer = setInterval(() => {
+      const silent = performance.now() - this.lastRx;
+      if (silent >= limit) {
+        this.stopKeepalive();
+        if (this.handlers.silent) this.handlers.silent(silent);
+        return;
+      }
+      this.send({ type: 'ping' });
+    }, limit * 0.4);
+  }
+
+  stopKeepalive() {
+    clearInterval(this.timer);
+    this.timer = null;
   }
 
   /** Connects. Resolves when open; rejects with an Error when it cannot. */
@@ -39,6 +71,7 @@ export class Signal {
       this.ws = ws;
       ws.onopen = () => {
         opened = true;
+        this.startKeepalive();
         resolve();
       };
       ws.onerror = () => {
@@ -49,9 +82,11 @@ export class Signal {
           reject(new Error(`cannot connect to ${this.url} (code ${ev.code})`));
           return;
         }
+        this.stopKeepalive();
         if (!this.closedByUs) this.handlers.closed(ev.code, ev.reason || '');
       };
       ws.onmessage = (ev) => {
+        this.lastRx = performance.now();
         let msg;
         try {
           msg = JSON.parse(ev.data);
@@ -63,6 +98,7 @@ export class Signal {
           console.warn('diemcau: message without a type:', msg);
           return;
         }
+        if (msg.type === 'pong') return; // its arrival was the point
         this.handlers.message(msg);
       };
     });
@@ -77,6 +113,7 @@ export class Signal {
 
   /** Closes without calling handlers.closed. */
   close() {
+    this.stopKeepalive();
     this.closedByUs = true;
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000, 'leaving');
     this.ws = null;

@@ -7,6 +7,7 @@
 // there, again on the same RTCPeerConnection.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -85,4 +86,46 @@ test('a browser whose signaling connection dies resumes its session on a new one
   assert.equal(after.connections, before.connections, 'a new RTCPeerConnection was made');
   assert.equal(after.connection, 'connected');
   assert.ok((await frames()) > f0 + 10, 'video of tp-ha-tinh stalled after the resume');
+});
+
+// The page's signaling connection black-holed (every packet of the
+// browser's open TCP connections to the service dropped, as by a NAT that
+// forgot them; new connections pass): the keepalive (docs/protocol.md,
+// "ping") notices and the session resumes on a new connection. The media
+// path was up all along, so no ICE restart is asked.
+test('a browser whose signaling connection goes silent resumes its session on a new one, media untouched', { timeout: 60000 }, async () => {
+  assert.ok(page, 'the page of the first test is open');
+  await L.waitFor('tinh to be connected', async () => (await state()).connection === 'connected', 15000, 200);
+  const limitMs = 3000;
+  await page.evaluate((ms) => window.diemcau.setSignalTimeout(ms), limitMs);
+  const port = new URL(m.url).port;
+  const out = execFileSync('ss', ['-Htnp', 'state', 'established', 'dst', `127.0.0.1:${port}`], { encoding: 'utf8' });
+  const ports = out.split('\n').filter((l) => /chrom/.test(l))
+    .map((l) => Number(l.trim().split(/\s+/)[2].split(':').pop()));
+  assert.ok(ports.length >= 1, `no connection of the browser to the service found:\n${out}`);
+  const rules = ports.flatMap((p) => [['--sport', String(p)], ['--dport', String(p)]])
+    .map((r) => ['INPUT', '-p', 'tcp', ...r, '-j', 'DROP']);
+  const before = await state();
+  const f0 = await frames();
+  const t0 = Date.now();
+  try {
+    for (const r of rules) execFileSync('iptables', ['-w', '-I', ...r]);
+    await L.waitFor('the session to be resumed on a new connection', async () =>
+      (await state()).resumes > before.resumes, limitMs * 1.4 + 5000, 100);
+  } finally {
+    for (const r of rules) execFileSync('iptables', ['-w', '-D', ...r]);
+  }
+  const took = Date.now() - t0;
+  const resumed = await state();
+  assert.equal(resumed.phase, 'meeting');
+  assert.equal(resumed.session, before.session, 'the resume made a new session');
+  assert.equal(resumed.joins, before.joins, 'the page joined afresh instead of resuming');
+  assert.ok(took >= limitMs - 500, `resumed after ${took} ms, before the ${limitMs} ms limit`);
+  await L.sleep(2000);
+  const after = await state();
+  assert.equal(after.offers, before.offers, 'an ICE restart was asked though the media path was up');
+  assert.equal(after.connections, before.connections, 'a new RTCPeerConnection was made');
+  assert.equal(after.connection, 'connected');
+  assert.ok((await frames()) > f0 + 30, 'video of tp-ha-tinh stalled while signaling was silent');
+  await page.evaluate(() => window.diemcau.setSignalTimeout(25000));
 });

@@ -26,6 +26,8 @@ static void test_client_good(void)
          DC_CLIENT_CANDIDATE},
         {"{\"type\":\"leave\"}", DC_CLIENT_LEAVE},
         {"{\"type\":\"ice-restart\"}", DC_CLIENT_ICE_RESTART},
+        {"{\"type\":\"ping\"}", DC_CLIENT_PING},
+        {"{\"type\":\"ping\",\"t\":12}", DC_CLIENT_PING},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         dc_client_msg m;

@@ -363,6 +363,28 @@ static void test_resume(fixture *f, gconstpointer data)
     g_assert_cmpuint(inbox_count(&third->in, "offer"), ==, 0);
 }
 
+/* {"type":"ping"} gets {"type":"pong"} on the same connection, before and
+ * after the join; nothing else changes (no roster, nothing to the bridge). */
+static void test_ping(fixture *f, gconstpointer data)
+{
+    g_autoptr(site) s = site_open(f);
+    site_send(s, "{\"type\":\"ping\"}");
+    g_autoptr(JsonObject) p1 = site_take(s, "pong");
+    g_assert_cmpuint(inbox_count(&s->in, "error"), ==, 0);
+    g_autofree char *sid = NULL;
+    g_autoptr(site) d = site_join(f, "can-loc", CRED_CAN_LOC, &sid);
+    expect_endpoint_op(f, "endpoint.add", "can-loc", sid);
+    inbox_clear(&d->in);
+    for (int i = 0; i < 3; i++) {
+        site_send(d, "{\"type\":\"ping\"}");
+        g_autoptr(JsonObject) p = site_take(d, "pong");
+    }
+    run_for(QUIET_MS);
+    g_assert_cmpuint(g_queue_get_length(&d->in.q), ==, 0);
+    g_assert_cmpuint(g_queue_get_length(&s->in.q), ==, 0);
+    g_assert_cmpuint(g_queue_get_length(&f->bridge_in.q), ==, 0);
+}
+
 static void test_leave_and_disconnect(fixture *f, gconstpointer data)
 {
     g_autofree char *sid_chair = NULL, *sid = NULL, *sid3 = NULL;
@@ -644,6 +666,7 @@ int main(int argc, char **argv)
     ADD("/signal/answer-candidate-relay", test_answer_candidate_relay);
     ADD("/signal/reconnect-replaces", test_reconnect_replaces);
     ADD("/signal/resume", test_resume);
+    ADD("/signal/ping", test_ping);
     ADD("/signal/leave-and-disconnect", test_leave_and_disconnect);
     ADD("/signal/bridge-restart", test_bridge_restart);
     ADD("/signal/http", test_http);

@@ -107,12 +107,13 @@ class LanMeeting:
             return self.tap.ok(True, f"(timing not checked in a sanitizer build) {desc}")
         return self.tap.ok(cond, desc, detail)
 
-    def start(self, sites, run_for, tls="off", before="the test"):
+    def start(self, sites, run_for, tls="off", before="the test", extra=None):
         """Starts the servers on the LAN address ([signaling] tls as given;
         "auto" means HTTPS there, every client pinning the self-signed
         certificate) and one client per site for run_for seconds (ended by
-        SIGTERM after the checks), and waits until every site decodes every
-        other's video. False (after a failed TAP line) when it cannot."""
+        SIGTERM after the checks; extra: site -> more client arguments), and
+        waits until every site decodes every other's video. False (after a
+        failed TAP line) when it cannot."""
         tap = self.tap
         self.ns = {sid: self.lan.add_site(sid) for sid in sites}
         self.config, self.port = lan_config(self.args.source, self.wd, self.lan.addr, tls=tls)
@@ -122,7 +123,7 @@ class LanMeeting:
                       f"diemcau-signal and diemcau-bridge start on {self.lan.addr}",
                       self.servers.log("signal")[-2000:] + self.servers.log("bridge")[-2000:]):
             return False
-        media = ["--size", "320x180", "--fps", "15"]
+        media = self.media = ["--size", "320x180", "--fps", "15"]
         self.scheme = "ws"
         if tls != "off":
             scheme, pin = harness.signal_tls(self.servers)
@@ -131,11 +132,8 @@ class LanMeeting:
                 return False
             media += ["--pin", pin]
             self.scheme = "wss"
-        creds = {s[0]: s[3] for s in harness.read_sites(self.config)}
         for sid in sites:
-            self.clients[sid] = NsClient(self.args.build, self.lan.addr, self.port, sid, creds[sid],
-                                         self.wd, run_for, self.ns[sid].prefix(), media,
-                                         scheme=self.scheme)
+            self.add_client(sid, run_for, (extra or {}).get(sid, ()))
         # Everyone sees everyone (bounded: 40 s, for sanitizer builds).
         def all_see():
             return all(sees(self.clients[r], x) for r in sites for x in sites if r != x)
@@ -144,6 +142,17 @@ class LanMeeting:
             time.sleep(0.25)
         return tap.ok(all_see(), f"every site decodes every other site's video before {before}",
                       {r: c.status[-1][1] if c.status else None for r, c in self.clients.items()})
+
+    def add_client(self, sid, run_for, extra=()):
+        """Starts sid's client (in its namespace, made here if need be) once
+        the meeting has started; returns it."""
+        if sid not in self.ns:
+            self.ns[sid] = self.lan.add_site(sid)
+        creds = {s[0]: s[3] for s in harness.read_sites(self.config)}
+        self.clients[sid] = NsClient(self.args.build, self.lan.addr, self.port, sid, creds[sid],
+                                     self.wd, run_for, self.ns[sid].prefix(), [*self.media, *extra],
+                                     scheme=self.scheme)
+        return self.clients[sid]
 
     def stop_clients(self):
         """SIGTERM to every client; one TAP line: every client exits 0."""
