@@ -453,7 +453,9 @@ export class MeetingView {
     const lock = document.querySelector('#chair-commands [data-cmd="lock"]');
     lock.textContent = c.state === 'locked' ? 'Mở khóa phòng' : 'Khóa phòng';
     lock.disabled = c.state === 'lobby';
-    document.querySelector('#chair-commands [data-cmd="open"]').disabled = c.state !== 'lobby';
+    const open = document.querySelector('#chair-commands [data-cmd="open"]');
+    open.disabled = c.state !== 'lobby';
+    open.textContent = c.state === 'lobby' ? 'Khai mạc' : 'Đã khai mạc';
     document.querySelector('#chair-commands [data-cmd="floor-back"]').disabled = !c.floor;
   }
 
