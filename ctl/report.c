@@ -246,6 +246,25 @@ static void load_quality(sqlite3 *db, int64_t mid, int64_t start, GPtrArray *sit
     json_builder_end_object(b);
 }
 
+/* The time of the last thing recorded for meeting mid (an event or a
+ * quality sample), or start when there is none. */
+static int64_t last_record(sqlite3 *db, int64_t mid, int64_t start)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t last = start;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT MAX(t) FROM (SELECT MAX(t_us) AS t FROM events WHERE "
+                           "meeting_id = ?1 UNION ALL SELECT MAX(t_us) FROM quality WHERE "
+                           "meeting_id = ?1)",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, mid);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            last = MAX(last, sqlite3_column_int64(st, 0));
+    }
+    sqlite3_finalize(st);
+    return last;
+}
+
 JsonNode *dc_ctl_report_load(const char *db_path, const char *meeting, GError **error)
 {
     sqlite3 *db = NULL;
@@ -277,7 +296,11 @@ JsonNode *dc_ctl_report_load(const char *db_path, const char *meeting, GError **
     int64_t mid = sqlite3_column_int64(st, 0);
     int64_t start = sqlite3_column_int64(st, 3);
     int64_t ended = sqlite3_column_int64(st, 5);
-    int64_t end = ended ? ended : g_get_real_time();
+    /* A meeting not ended (still going, or its service stopped without the
+     * chair ending it) runs to its last record, not to the reader's clock:
+     * the record is written as it happens (events, and quality samples
+     * while sites are present), so during a meeting that is about now. */
+    int64_t end = ended ? ended : last_record(db, mid, start);
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "meeting");
@@ -291,6 +314,8 @@ JsonNode *dc_ctl_report_load(const char *db_path, const char *meeting, GError **
     add_time(b, "opened", sqlite3_column_int64(st, 4));
     add_time(b, "ended", ended);
     add_num(b, "duration_s", (double)(end - start) / 1e6);
+    if (!ended)
+        add_time(b, "last_record", end);
     json_builder_end_object(b);
     sqlite3_finalize(st);
 
@@ -469,10 +494,10 @@ char *dc_ctl_report_text(JsonNode *report)
     g_string_append_printf(g, "%s\nMeeting %" G_GINT64_FORMAT " (%s), %s\n",
                            s_of(m, "title") ? s_of(m, "title") : "", (gint64)d_of(m, "id"),
                            s_of(m, "meeting"), s_of(m, "state"));
-    g_string_append_printf(g, "Started %s  opened %s  ended %s  (%s)\n\nAttendance\n",
-                           s_of(m, "started") ? s_of(m, "started") : "-",
-                           s_of(m, "opened") ? s_of(m, "opened") : "-",
-                           s_of(m, "ended") ? s_of(m, "ended") : "-", dur);
+    g_string_append_printf(
+        g, "Started %s  opened %s  ended %s  (%s%s)\n\nAttendance\n",
+        s_of(m, "started") ? s_of(m, "started") : "-", s_of(m, "opened") ? s_of(m, "opened") : "-",
+        s_of(m, "ended") ? s_of(m, "ended") : "-", dur, s_of(m, "ended") ? "" : " recorded so far");
     JsonArray *att = a_of(root, "attendance");
     JsonObject *q = obj(json_object_get_member(root, "quality"));
     for (guint i = 0; att && i < json_array_get_length(att); i++) {
@@ -673,9 +698,9 @@ char *dc_ctl_report_html(JsonNode *report)
     g_string_append(g, " · ended ");
     esc(g, s_of(m, "ended") ? s_of(m, "ended") : "(not ended)");
     g_string_append_printf(g,
-                           " · duration %s</p>\n<h2>Link quality (score 0–100; "
+                           " · duration %s%s</p>\n<h2>Link quality (score 0–100; "
                            "shaded: a district has the floor)</h2>\n",
-                           dur);
+                           dur, s_of(m, "ended") ? "" : " recorded so far");
     svg_plot(g, root);
     JsonArray *att = a_of(root, "attendance");
     JsonObject *q = obj(json_object_get_member(root, "quality"));

@@ -13,7 +13,9 @@ killed with SIGKILL mid-meeting and restarted: the meeting continues (same
 record, mute restored), the chair ends it, every client exits 0, and the
 SQLite record holds every event from before and after, with no duplicates."""
 import argparse
+import json
 import os
+import subprocess
 import re
 import signal
 import sqlite3
@@ -202,6 +204,7 @@ def main():
                "the clients' reports list the chair's events", kinds)
 
         check_record(tap, db, before)
+        check_report(tap, a.build, db)
     finally:
         for s in socks:
             s.close()
@@ -240,6 +243,75 @@ def check_record(tap, db, before):
     tap.ok(kinds.count("service-restart") == 1 and kinds[-1] == "meeting-end" and kinds.count("meeting-start") == 1,
            "the restart is noted once; the meeting starts and ends once", kinds)
     tap.ok(quality > 0, f"quality samples are stored ({quality})")
+
+
+def ctl_report(build, db, *args):
+    """diemcau-ctl report on the record: (exit status, stdout, stderr)."""
+    p = subprocess.run([os.path.join(build, "ctl", "diemcau-ctl"), "report", "--db", db, *args],
+                       capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check_report(tap, build, db):
+    """The technician's report of this meeting (diemcau-ctl report): the
+    JSON, the text and the self-contained HTML page say what the record
+    holds; a meeting that was never ended runs to its last record, not to
+    the reader's clock."""
+    rc, out, err = ctl_report(build, db, "--json")
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        rep = None
+    if not tap.ok(rc == 0 and rep is not None, "diemcau-ctl report --json reads the record", err[-1500:]):
+        return
+    m = rep["meeting"]
+    att = {a["site"]: a for a in rep["attendance"]}
+    tap.ok(m["state"] == "ended" and m["duration_s"] > 0 and len(att) == 14
+           and all(att[s]["joins"] == 1 and att[s]["present_s"] > 0 for s in DISTRICTS)
+           and att.get("vu-quang", {}).get("joins", 0) == 0,
+           "the report: the meeting ended, 14 sites listed, each district present once, an absent one absent",
+           json.dumps({"meeting": m, "attendance": rep["attendance"]}, ensure_ascii=False)[:1500])
+    fl = rep.get("floor") or []
+    tap.ok(len(fl) == 1 and fl[0]["site"] == MUTED and fl[0]["seconds"] > 0,
+           f"the report: {MUTED} had the floor, for how long", fl)
+    kinds = [e["kind"] for e in rep["timeline"]]
+    tap.ok(kinds.count("refused") == len(CHAIR_COMMANDS) and "service-restart" in kinds
+           and kinds[-1] == "meeting-end", "the report's timeline: refusals, the restart, the end", kinds)
+    rc, text, err = ctl_report(build, db)
+    name = att[MUTED]["name"]
+    tap.ok(rc == 0 and "Attendance" in text and "The floor" in text and name in text and "ended -" not in text,
+           "diemcau-ctl report prints the attendance and the floor as text", text[:1500] + err[-500:])
+    html_path = db + ".html"
+    rc, _, err = ctl_report(build, db, "--html", html_path)
+    html = open(html_path, encoding="utf-8").read() if rc == 0 and os.path.exists(html_path) else ""
+    tap.ok("<svg" in html and name in html and not re.search(r"(src|href)=['\"]?https?:", html),
+           "diemcau-ctl report --html writes a self-contained page with the quality plot", err[-800:])
+
+    # The same meeting as if the chair had never ended it: it lasts until
+    # its last record, however late the report is read.
+    open_db = db + ".open"
+    src = sqlite3.connect(db)
+    con = sqlite3.connect(open_db)
+    src.backup(con)  # the service's writes may still be in its WAL
+    src.close()
+    # ... and as if it had been an hour ago.
+    hour = 3600 * 1000000
+    con.execute("UPDATE meetings SET ended_us = NULL, state = 'open', started_us = started_us - ?, "
+                "opened_us = opened_us - ?", (hour, hour))
+    con.execute("DELETE FROM events WHERE kind IN ('meeting-end', 'leave')")
+    con.execute("UPDATE events SET t_us = t_us - ?", (hour,))
+    con.execute("UPDATE quality SET t_us = t_us - ?", (hour,))
+    started, last = con.execute(
+        "SELECT m.started_us, MAX(t) FROM meetings m, (SELECT t_us AS t FROM events UNION ALL "
+        "SELECT t_us FROM quality)").fetchone()
+    con.commit()
+    con.close()
+    rc, out, err = ctl_report(build, open_db, "--json")
+    rep = json.loads(out) if rc == 0 else {}
+    d = (rep.get("meeting") or {}).get("duration_s")
+    tap.ok(d is not None and abs(d - (last - started) / 1e6) < 0.2,
+           f"a meeting not ended lasts until its last record ({d} s, record {(last - started) / 1e6:.1f} s)",
+           err[-800:])
 
 
 def json_op(detail):
