@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "common/credential.h"
+#include "test-support.h"
 
 #define WAIT_MS 6000
 /* The technician's secret, and the hash the service's config keeps of it
@@ -33,28 +34,6 @@
     "scrypt$4096$8$1$muglJwUBO1kqWeRG8ltp7A==$4fiGycqNC7/XDxs0JuefaG7NvFq1z0P1v0wgX6xPcQY="
 
 static const char *signal_bin, *ctl_bin;
-
-/* ------------------------------------------------------------------------ */
-/* Bounded waiting                                                          */
-
-typedef gboolean (*pred_fn)(gpointer data);
-
-static gboolean tick_cb(gpointer data)
-{
-    return G_SOURCE_CONTINUE;
-}
-
-static gboolean wait_for(pred_fn pred, gpointer data, guint ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
-    guint tick = g_timeout_add(20, tick_cb, NULL);
-    gboolean ok;
-    while (!(ok = pred(data)) && g_get_monotonic_time() < deadline) {
-        g_main_context_iteration(NULL, TRUE);
-    }
-    g_source_remove(tick);
-    return ok;
-}
 
 /* ------------------------------------------------------------------------ */
 /* The fixture: a stand-in bridge and the real service                      */
@@ -141,66 +120,6 @@ static void bridge_on_connect(SoupServer *server, SoupServerMessage *msg, const 
     g_signal_connect(conn, "message", G_CALLBACK(bridge_on_message), f);
 }
 
-static guint bound_port(SoupServer *server)
-{
-    GSList *ls = soup_server_get_listeners(server);
-    g_assert_nonnull(ls);
-    g_autoptr(GSocketAddress) a = g_socket_get_local_address(ls->data, NULL);
-    g_slist_free(ls);
-    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
-}
-
-typedef struct {
-    char *line;
-    gboolean done;
-} line_result;
-
-static void line_cb(GObject *src, GAsyncResult *res, gpointer data)
-{
-    line_result *r = data;
-    r->line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, NULL, NULL);
-    r->done = TRUE;
-}
-
-static gboolean line_done(gpointer data)
-{
-    return ((line_result *)data)->done;
-}
-
-static void die_with_parent(gpointer data)
-{
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-typedef struct {
-    SoupWebsocketConnection *conn;
-    gboolean done;
-    GError *error;
-} connect_result;
-
-static void connected_cb(GObject *src, GAsyncResult *res, gpointer data)
-{
-    connect_result *r = data;
-    r->conn = soup_session_websocket_connect_finish(SOUP_SESSION(src), res, &r->error);
-    r->done = TRUE;
-}
-
-static gboolean connect_done(gpointer data)
-{
-    return ((connect_result *)data)->done;
-}
-
-static SoupWebsocketConnection *ws_connect(SoupSession *http, const char *url)
-{
-    g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
-    connect_result r = {0};
-    soup_session_websocket_connect_async(http, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
-                                         connected_cb, &r);
-    g_assert_true(wait_for(connect_done, &r, WAIT_MS));
-    g_assert_no_error(r.error);
-    return r.conn;
-}
-
 static void setup(fixture *f, gconstpointer data)
 {
     g_autoptr(GError) error = NULL;
@@ -220,26 +139,14 @@ static void setup(fixture *f, gconstpointer data)
         "[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\ncredential = tinh-secret-01\n"
         "[site.can-loc]\nname = Huyện Can Lộc\nrole = district\ncredential = canloc-secret-02\n"
         "[site.duc-tho]\nname = Huyện Đức Thọ\nrole = district\ncredential = ductho-secret-03\n",
-        g_strcmp0(data, "open-metrics") == 0 ? "metrics_open = true\n" : "", bound_port(f->bridge));
+        g_strcmp0(data, "open-metrics") == 0 ? "metrics_open = true\n" : "",
+        ts_bound_port(f->bridge));
     f->config = g_build_filename(f->dir, "test.ini", NULL);
     g_assert_true(g_file_set_contents(f->config, text, -1, NULL));
 
     const char *argv[] = {signal_bin, "--config", f->config, NULL};
-    g_autoptr(GSubprocessLauncher) launcher =
-        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-    g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-    f->proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
-    g_assert_no_error(error);
-    g_autoptr(GDataInputStream) out =
-        g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->proc));
-    line_result r = {0};
-    g_data_input_stream_read_line_async(out, G_PRIORITY_DEFAULT, NULL, line_cb, &r);
-    g_assert_true(wait_for(line_done, &r, WAIT_MS));
-    g_assert_nonnull(r.line);
-    const char *at = strstr(r.line, "http://127.0.0.1:");
-    g_assert_nonnull(at);
-    guint port = (guint)g_ascii_strtoull(at + strlen("http://127.0.0.1:"), NULL, 10);
-    g_free(r.line);
+    guint port;
+    f->proc = ts_spawn_http(argv, WAIT_MS, &port);
     f->base = g_strdup_printf("http://127.0.0.1:%u", port);
 
     /* tinh and can-loc join; duc-tho stays away. */
@@ -249,49 +156,14 @@ static void setup(fixture *f, gconstpointer data)
     };
     g_autofree char *ws = g_strdup_printf("ws://127.0.0.1:%u/ws", port);
     for (size_t i = 0; i < G_N_ELEMENTS(joins); i++) {
-        f->sites[i] = ws_connect(f->http, ws);
+        f->sites[i] = ts_ws_connect(f->http, ws, WAIT_MS);
         soup_websocket_connection_send_text(f->sites[i], joins[i]);
-    }
-}
-
-static gboolean flag_set(gpointer data)
-{
-    return *(gboolean *)data;
-}
-
-static void wait_cb(GObject *src, GAsyncResult *res, gpointer data)
-{
-    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
-    *(gboolean *)data = TRUE;
-}
-
-static void rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            rm_rf(child);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
     }
 }
 
 static void teardown(fixture *f, gconstpointer data)
 {
-    gboolean done = FALSE;
-    g_subprocess_send_signal(f->proc, SIGTERM);
-    g_subprocess_wait_async(f->proc, NULL, wait_cb, &done);
-    if (!wait_for(flag_set, &done, WAIT_MS)) {
-        g_subprocess_force_exit(f->proc);
-        g_error("diemcau-signal did not stop within %d ms of SIGTERM", WAIT_MS);
-    }
-    g_assert_true(g_subprocess_get_if_exited(f->proc));
-    g_assert_cmpint(g_subprocess_get_exit_status(f->proc), ==, 0);
+    ts_stop_child(f->proc, "diemcau-signal", WAIT_MS);
     g_clear_object(&f->proc);
     for (size_t i = 0; i < G_N_ELEMENTS(f->sites); i++) {
         g_clear_object(&f->sites[i]);
@@ -304,7 +176,7 @@ static void teardown(fixture *f, gconstpointer data)
     g_clear_object(&f->bridge);
     soup_session_abort(f->http);
     g_clear_object(&f->http);
-    rm_rf(f->dir);
+    ts_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f->config);
     g_free(f->base);
@@ -338,7 +210,7 @@ static guint get(fixture *f, const char *path, const char *cred, char **body, ch
                                      auth);
     }
     soup_session_send_and_read_async(f->http, r.msg, G_PRIORITY_DEFAULT, NULL, get_cb, &r);
-    g_assert_true(wait_for(flag_set, &r.done, WAIT_MS));
+    g_assert_true(ts_wait_for(ts_flag_set, &r.done, WAIT_MS));
     g_assert_nonnull(r.body);
     guint status = soup_message_get_status(r.msg);
     if (body) {
@@ -401,7 +273,7 @@ static gboolean stats_live(gpointer data)
 
 static void wait_stats(fixture *f)
 {
-    if (!wait_for(stats_live, f, WAIT_MS)) {
+    if (!ts_wait_for(stats_live, f, WAIT_MS)) {
         g_error("the service has no live stats within %d ms", WAIT_MS);
     }
 }
@@ -438,20 +310,18 @@ static int run_ctl_input(const char *env_cred, const char *input, char **out, ch
     } else {
         g_subprocess_launcher_unsetenv(l, "DIEMCAU_CREDENTIAL");
     }
-    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+    g_subprocess_launcher_set_child_setup(l, ts_die_with_parent, NULL, NULL);
     g_autoptr(GError) e = NULL;
     g_autoptr(GSubprocess) p =
         g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &e);
     g_assert_no_error(e);
     run_result r = {0};
     g_subprocess_communicate_utf8_async(p, input, NULL, communicate_cb, &r);
-    if (!wait_for(flag_set, &r.done, 2 * WAIT_MS)) {
+    if (!ts_wait_for(ts_flag_set, &r.done, 2 * WAIT_MS)) {
         g_subprocess_force_exit(p);
         g_error("diemcau-ctl did not finish within %d ms", 2 * WAIT_MS);
     }
-    gboolean exited = FALSE;
-    g_subprocess_wait_async(p, NULL, wait_cb, &exited);
-    g_assert_true(wait_for(flag_set, &exited, WAIT_MS));
+    g_assert_true(ts_wait_child(p, WAIT_MS));
     g_assert_true(g_subprocess_get_if_exited(p));
     *out = r.out;
     *err = r.err;
@@ -816,7 +686,7 @@ static gboolean asked_twice(gpointer data)
 
 static void test_no_stats(fixture *f, gconstpointer data)
 {
-    g_assert_true(wait_for(asked_twice, f, WAIT_MS)); /* asked, never answered */
+    g_assert_true(ts_wait_for(asked_twice, f, WAIT_MS)); /* asked, never answered */
     g_autofree char *out = NULL, *err = NULL;
     const char *const args[] = {"--server", f->base, "--credential", TECH, "status", NULL};
     g_assert_cmpint(run_ctl(NULL, &out, &err, args), ==, 0);

@@ -17,17 +17,13 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
+
+#include "test-support.h"
 
 #define WAIT_MS 8000
 #define TECH "tech-secret-000001"
 
 static const char *signal_bin, *ctl_bin;
-
-static void die_with_parent(gpointer data)
-{
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
 
 typedef struct {
     char *dir, *config, *cert, *key;
@@ -93,7 +89,7 @@ static char *start_signal(fixture *f)
     const char *argv[] = {signal_bin, "--config", f->config, NULL};
     g_autoptr(GSubprocessLauncher) l =
         g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+    g_subprocess_launcher_set_child_setup(l, ts_die_with_parent, NULL, NULL);
     g_autoptr(GError) error = NULL;
     f->proc = g_subprocess_launcher_spawnv(l, argv, &error);
     g_assert_no_error(error);
@@ -139,28 +135,12 @@ static void setup(fixture *f, gconstpointer data)
     f->fingerprint = g_strdup(fp + strlen("SHA-256 fingerprint "));
 }
 
-static void rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            rm_rf(child);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
-
 static void teardown(fixture *f, gconstpointer data)
 {
     if (f->proc) {
         stop_signal(f);
     }
-    rm_rf(f->dir);
+    ts_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f->config);
     g_free(f->cert);
@@ -184,7 +164,7 @@ static int run_ctl(char **out, char **err, const char *const *args)
     g_autoptr(GSubprocessLauncher) l =
         g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
     g_subprocess_launcher_unsetenv(l, "DIEMCAU_CREDENTIAL");
-    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
+    g_subprocess_launcher_set_child_setup(l, ts_die_with_parent, NULL, NULL);
     g_autoptr(GError) e = NULL;
     g_autoptr(GSubprocess) p =
         g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &e);
@@ -220,26 +200,19 @@ static void test_startup(fixture *f, gconstpointer data)
     g_assert_true(g_str_has_suffix(tls, f->fingerprint));
 }
 
-typedef struct {
-    gboolean done;
-    SoupWebsocketConnection *conn;
-    GError *error;
-    char *first;
-} ws_result;
-
-static void ws_cb(GObject *src, GAsyncResult *res, gpointer data)
-{
-    ws_result *r = data;
-    r->conn = soup_session_websocket_connect_finish(SOUP_SESSION(src), res, &r->error);
-    r->done = TRUE;
-}
-
+/* Keeps the first message's text in the char * at data. */
 static void ws_message(SoupWebsocketConnection *c, gint type, GBytes *bytes, gpointer data)
 {
-    ws_result *r = data;
-    if (!r->first) {
-        r->first = g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
+    char **first = data;
+    if (!*first) {
+        *first = g_strndup(g_bytes_get_data(bytes, NULL), g_bytes_get_size(bytes));
     }
+}
+
+/* Whether the char * at data is set. */
+static gboolean got_first(gpointer data)
+{
+    return *(char **)data != NULL;
 }
 
 static gboolean accept_pinned(SoupMessage *msg, GTlsCertificate *cert, GTlsCertificateFlags errors,
@@ -255,16 +228,6 @@ static gboolean accept_pinned(SoupMessage *msg, GTlsCertificate *cert, GTlsCerti
     return g_strcmp0(hex, joined) == 0;
 }
 
-static void wait_flag(const gboolean *flag)
-{
-    gint64 end = g_get_monotonic_time() + WAIT_MS * 1000;
-    while (!*flag && g_get_monotonic_time() < end) {
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(2000);
-    }
-    g_assert_true(*flag);
-}
-
 /* A site joins over wss:// and gets its welcome. */
 static void test_wss_join(fixture *f, gconstpointer data)
 {
@@ -272,23 +235,17 @@ static void test_wss_join(fixture *f, gconstpointer data)
     g_autofree char *url = g_strdup_printf("wss://127.0.0.1:%u/ws", f->port);
     g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
     g_signal_connect(msg, "accept-certificate", G_CALLBACK(accept_pinned), f);
-    ws_result r = {0};
-    soup_session_websocket_connect_async(s, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, ws_cb, &r);
-    wait_flag(&r.done);
-    g_assert_no_error(r.error);
-    g_signal_connect(r.conn, "message", G_CALLBACK(ws_message), &r);
+    SoupWebsocketConnection *conn = ts_ws_connect_message(s, msg, WAIT_MS);
+    char *first = NULL;
+    g_signal_connect(conn, "message", G_CALLBACK(ws_message), &first);
     soup_websocket_connection_send_text(
-        r.conn, "{\"type\":\"join\",\"site\":\"can-loc\",\"credential\":\"canloc-secret-02\"}");
-    gint64 end = g_get_monotonic_time() + WAIT_MS * 1000;
-    while (!r.first && g_get_monotonic_time() < end) {
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(2000);
-    }
-    g_assert_nonnull(r.first);
-    g_assert_true(g_str_has_prefix(r.first, "{\"type\":\"welcome\""));
-    g_free(r.first);
-    soup_websocket_connection_close(r.conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
-    g_object_unref(r.conn);
+        conn, "{\"type\":\"join\",\"site\":\"can-loc\",\"credential\":\"canloc-secret-02\"}");
+    ts_wait_for(got_first, &first, WAIT_MS);
+    g_assert_nonnull(first);
+    g_assert_true(g_str_has_prefix(first, "{\"type\":\"welcome\""));
+    g_free(first);
+    soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+    g_object_unref(conn);
 }
 
 static void test_ctl_pin(fixture *f, gconstpointer data)

@@ -2,44 +2,8 @@
 #include "signal-fixture.h"
 
 #include <glib/gstdio.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <string.h>
-#include <sys/prctl.h>
 
 const char *signal_bin;
-
-/* ------------------------------------------------------------------------ */
-/* Bounded waiting                                                          */
-
-static gboolean tick_cb(gpointer data)
-{
-    return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the default context until @pred holds or @ms pass. */
-gboolean wait_for(pred_fn pred, gpointer data, guint ms)
-{
-    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
-    guint tick = g_timeout_add(20, tick_cb, NULL);
-    gboolean ok;
-    while (!(ok = pred(data)) && g_get_monotonic_time() < deadline) {
-        g_main_context_iteration(NULL, TRUE);
-    }
-    g_source_remove(tick);
-    return ok;
-}
-
-gboolean never(gpointer data)
-{
-    return FALSE;
-}
-
-/* Runs the loop for @ms (to see that nothing arrives). */
-void run_for(guint ms)
-{
-    wait_for(never, NULL, ms);
-}
 
 /* ------------------------------------------------------------------------ */
 /* A message queue of parsed JSON objects                                   */
@@ -77,7 +41,7 @@ gboolean inbox_has(gpointer data)
 JsonObject *inbox_take(inbox *b, const char *want, guint ms)
 {
     b->want = want;
-    if (!wait_for(inbox_has, b, ms)) {
+    if (!ts_wait_for(inbox_has, b, ms)) {
         return NULL;
     }
     for (GList *l = b->q.head; l; l = l->next) {
@@ -122,35 +86,6 @@ static void site_on_closed(SoupWebsocketConnection *c, gpointer data)
     s->close_code = soup_websocket_connection_get_close_code(c);
 }
 
-typedef struct {
-    SoupWebsocketConnection *conn;
-    gboolean done;
-    GError *error;
-} connect_result;
-
-static void connected_cb(GObject *src, GAsyncResult *res, gpointer data)
-{
-    connect_result *r = data;
-    r->conn = soup_session_websocket_connect_finish(SOUP_SESSION(src), res, &r->error);
-    r->done = TRUE;
-}
-
-static gboolean connect_done(gpointer data)
-{
-    return ((connect_result *)data)->done;
-}
-
-static SoupWebsocketConnection *ws_connect(SoupSession *http, const char *url)
-{
-    g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
-    connect_result r = {0};
-    soup_session_websocket_connect_async(http, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
-                                         connected_cb, &r);
-    g_assert_true(wait_for(connect_done, &r, WAIT_MS));
-    g_assert_no_error(r.error);
-    return r.conn;
-}
-
 gboolean site_closed(gpointer data)
 {
     return ((site *)data)->closed;
@@ -164,7 +99,7 @@ void site_free(site *s)
     if (soup_websocket_connection_get_state(s->conn) == SOUP_WEBSOCKET_STATE_OPEN) {
         soup_websocket_connection_close(s->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
     }
-    wait_for(site_closed, s, WAIT_MS);
+    ts_wait_for(site_closed, s, WAIT_MS);
     g_signal_handlers_disconnect_by_data(s->conn, s);
     g_object_unref(s->conn);
     inbox_clear(&s->in);
@@ -237,15 +172,6 @@ JsonObject *bridge_take(fixture *f, const char *op)
     return o;
 }
 
-static guint bound_port(SoupServer *server)
-{
-    GSList *ls = soup_server_get_listeners(server);
-    g_assert_nonnull(ls);
-    g_autoptr(GSocketAddress) a = g_socket_get_local_address(ls->data, NULL);
-    g_slist_free(ls);
-    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
-}
-
 /* @meeting_extra: more keys for [meeting] (the test's data), or NULL. */
 static void write_config(fixture *f, guint bridge_port, const char *meeting_extra)
 {
@@ -270,29 +196,6 @@ static void write_config(fixture *f, guint bridge_port, const char *meeting_extr
     g_assert_true(g_file_set_contents(f->config, text, -1, NULL));
 }
 
-typedef struct {
-    char *line;
-    gboolean done;
-} line_result;
-
-static void line_cb(GObject *src, GAsyncResult *res, gpointer data)
-{
-    line_result *r = data;
-    r->line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, NULL, NULL);
-    r->done = TRUE;
-}
-
-static gboolean line_done(gpointer data)
-{
-    return ((line_result *)data)->done;
-}
-
-/* A failed assertion aborts the test; the service must not outlive it. */
-static void die_with_parent(gpointer data)
-{
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static gboolean link_up(gpointer data)
 {
     fixture *f = data;
@@ -312,74 +215,26 @@ void setup(fixture *f, gconstpointer data)
     soup_server_add_websocket_handler(f->bridge, "/control", NULL, NULL, bridge_on_connect, f,
                                       NULL);
     g_assert_true(soup_server_listen_local(f->bridge, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-    write_config(f, bound_port(f->bridge), data);
+    write_config(f, ts_bound_port(f->bridge), data);
 
     const char *argv[] = {signal_bin, "--config", f->config, NULL};
-    g_autoptr(GSubprocessLauncher) launcher =
-        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-    g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-    f->proc = g_subprocess_launcher_spawnv(launcher, argv, &error);
-    g_assert_no_error(error);
-    g_autoptr(GDataInputStream) out =
-        g_data_input_stream_new(g_subprocess_get_stdout_pipe(f->proc));
-    line_result r = {0};
-    g_data_input_stream_read_line_async(out, G_PRIORITY_DEFAULT, NULL, line_cb, &r);
-    g_assert_true(wait_for(line_done, &r, WAIT_MS));
-    g_assert_nonnull(r.line);
-    const char *at = strstr(r.line, "http://127.0.0.1:");
-    g_assert_nonnull(at);
-    guint port = (guint)g_ascii_strtoull(at + strlen("http://127.0.0.1:"), NULL, 10);
+    guint port;
+    f->proc = ts_spawn_http(argv, WAIT_MS, &port);
     g_assert_cmpuint(port, >, 0);
-    g_free(r.line);
     f->base = g_strdup_printf("http://127.0.0.1:%u", port);
     f->ws_url = g_strdup_printf("ws://127.0.0.1:%u/ws", port);
 
     /* The service connects to the bridge and says hello. */
-    g_assert_true(wait_for(link_up, f, WAIT_MS));
+    g_assert_true(ts_wait_for(link_up, f, WAIT_MS));
     g_autoptr(JsonObject) hello = bridge_take(f, "hello");
     g_assert_cmpstr(str_of(hello, "meeting"), ==, "hatinh-test");
     g_assert_nonnull(str_of(hello, "signal"));
 }
 
-static gboolean proc_done(gpointer data)
-{
-    return *(gboolean *)data;
-}
-
-static void wait_cb(GObject *src, GAsyncResult *res, gpointer data)
-{
-    g_subprocess_wait_finish(G_SUBPROCESS(src), res, NULL);
-    *(gboolean *)data = TRUE;
-}
-
-static void rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            rm_rf(child);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
-
 void teardown(fixture *f, gconstpointer data)
 {
     /* Clean stop: SIGTERM, exit status 0 (under ASan: and no leak). */
-    gboolean done = FALSE;
-    g_subprocess_send_signal(f->proc, SIGTERM);
-    g_subprocess_wait_async(f->proc, NULL, wait_cb, &done);
-    if (!wait_for(proc_done, &done, 2 * WAIT_MS)) {
-        g_subprocess_force_exit(f->proc);
-        g_error("diemcau-signal did not stop within %d ms of SIGTERM", 2 * WAIT_MS);
-    }
-    g_assert_true(g_subprocess_get_if_exited(f->proc));
-    g_assert_cmpint(g_subprocess_get_exit_status(f->proc), ==, 0);
+    ts_stop_child(f->proc, "diemcau-signal", 2 * WAIT_MS);
     g_clear_object(&f->proc);
 
     if (f->link) {
@@ -391,8 +246,8 @@ void teardown(fixture *f, gconstpointer data)
     inbox_clear(&f->bridge_in);
     soup_session_abort(f->http);
     g_clear_object(&f->http);
-    run_for(20);
-    rm_rf(f->dir);
+    ts_run_for(20);
+    ts_rm_rf(f->dir);
     g_free(f->dir);
     g_free(f->config);
     g_free(f->base);
@@ -406,7 +261,7 @@ site *site_open_url(fixture *f, const char *url)
 {
     site *s = g_new0(site, 1);
     s->in.tag = "type";
-    s->conn = ws_connect(f->http, url);
+    s->conn = ts_ws_connect(f->http, url, WAIT_MS);
     g_signal_connect(s->conn, "message", G_CALLBACK(site_on_message), s);
     g_signal_connect(s->conn, "closed", G_CALLBACK(site_on_closed), s);
     return s;

@@ -13,6 +13,9 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+/* Bounded waits (ts_wait_for, ts_run_for) and the child and socket helpers. */
+#include "test-support.h"
+
 #define WAIT_MS 4000
 #define QUIET_MS 250
 
@@ -27,8 +30,6 @@
     "scrypt$4096$8$1$1Y+b35JZbxD+kSHBMOtwrA==$YyEoga85zs5TvvdHkZmn9MOWagz5QRCy9gv2U/X7LO8="
 #define HASH_DUC_THO                                                                               \
     "scrypt$4096$8$1$OliGihtCY6jxkhkKjqUzGQ==$qr1qE0NaKbYKv8L1uvk0HUmNeoFbwobsfUPO9CqWiAo="
-
-typedef gboolean (*pred_fn)(gpointer data);
 
 typedef struct {
     GQueue q;        /* JsonObject* */
@@ -61,12 +62,6 @@ typedef struct {
 
 /* The diemcau-signal binary: argv[1] of the test, else $DC_SIGNAL_BIN. */
 extern const char *signal_bin;
-
-/* Bounded waiting on the default main context: until pred(data) holds or ms
- * pass (its result); never() for run_for(), which only lets ms pass. */
-gboolean wait_for(pred_fn pred, gpointer data, guint ms);
-gboolean never(gpointer data);
-void run_for(guint ms);
 
 /* JSON: a parsed object (NULL if not one); a string member or NULL. */
 JsonObject *parse_obj(const char *text, gsize len);

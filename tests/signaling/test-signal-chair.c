@@ -14,7 +14,7 @@
 static JsonObject *site_latest(site *s, const char *type)
 {
     JsonObject *o = site_take(s, type);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     JsonObject *next;
     while ((next = inbox_take(&s->in, type, 0))) {
         json_object_unref(o);
@@ -34,7 +34,7 @@ static void join_three(fixture *f, site **chair, site **cl, site **dt)
     *chair = site_join(f, "tinh", CRED_TINH, NULL);
     *cl = site_join(f, "can-loc", CRED_CAN_LOC, NULL);
     *dt = site_join(f, "duc-tho", CRED_DUC_THO, NULL);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     inbox_clear(&(*chair)->in);
     inbox_clear(&(*cl)->in);
     inbox_clear(&(*dt)->in);
@@ -64,7 +64,7 @@ static void test_chair_commands_refused_to_districts(fixture *f, gconstpointer d
         g_assert_cmpstr(str_of(e, "code"), ==, "not-chair");
         g_assert_cmpstr(str_of(e, "field"), ==, "type");
     }
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(g_queue_get_length(&chair->in.q), ==, 0);
     g_assert_cmpuint(g_queue_get_length(&dt->in.q), ==, 0);
     g_assert_cmpuint(g_queue_get_length(&cl->in.q), ==, 0);
@@ -107,7 +107,7 @@ static void test_chair_mute(fixture *f, gconstpointer data)
     g_autoptr(JsonObject) e = site_take(cl, "error");
     g_assert_cmpstr(str_of(e, "code"), ==, "muted-by-chair");
     g_assert_cmpstr(str_of(e, "field"), ==, "audio");
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&f->bridge_in, "mute"), ==, 0);
 
     site_send(cl, "{\"type\":\"mute\",\"site\":\"can-loc\",\"video\":true}");
@@ -137,7 +137,7 @@ static void test_chair_floor(fixture *f, gconstpointer data)
     site_send(chair, "{\"type\":\"mute\",\"site\":\"can-loc\",\"audio\":true}");
     g_autoptr(JsonObject) op0 = bridge_take(f, "mute");
     site_send(dt, "{\"type\":\"hand\",\"raised\":true}");
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     site_send(cl, "{\"type\":\"hand\",\"raised\":true}");
     g_autoptr(JsonObject) r = site_latest(chair, "roster");
     JsonArray *hands = json_object_get_array_member(r, "hands");
@@ -182,7 +182,7 @@ static void test_chair_remove_allow_end(fixture *f, gconstpointer data)
     site_send(chair, "{\"type\":\"remove\",\"site\":\"can-loc\"}");
     g_autoptr(JsonObject) rm = site_take(cl, "removed");
     g_assert_nonnull(str_of(rm, "reason"));
-    g_assert_true(wait_for(site_closed, cl, WAIT_MS));
+    g_assert_true(ts_wait_for(site_closed, cl, WAIT_MS));
     g_assert_cmpuint(cl->close_code, ==, 4003);
     expect_endpoint_op(f, "endpoint.remove", "can-loc", NULL);
     g_autoptr(JsonObject) r = site_latest(chair, "roster");
@@ -195,7 +195,7 @@ static void test_chair_remove_allow_end(fixture *f, gconstpointer data)
     g_autoptr(JsonObject) e = site_take(again, "error");
     g_assert_cmpstr(str_of(e, "code"), ==, "removed");
     site_send(chair, "{\"type\":\"allow\",\"site\":\"can-loc\"}");
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     site_send(again,
               "{\"type\":\"join\",\"site\":\"can-loc\",\"credential\":\"" CRED_CAN_LOC "\"}");
     g_autoptr(JsonObject) w = site_take(again, "welcome");
@@ -203,8 +203,8 @@ static void test_chair_remove_allow_end(fixture *f, gconstpointer data)
     site_send(chair, "{\"type\":\"end\"}");
     g_autoptr(JsonObject) en = site_take(dt, "ended");
     g_autoptr(JsonObject) en2 = site_take(again, "ended");
-    g_assert_true(wait_for(site_closed, dt, WAIT_MS));
-    g_assert_true(wait_for(site_closed, chair, WAIT_MS));
+    g_assert_true(ts_wait_for(site_closed, dt, WAIT_MS));
+    g_assert_true(ts_wait_for(site_closed, chair, WAIT_MS));
     g_assert_cmpuint(dt->close_code, ==, 4004);
     site_free(chair);
     site_free(cl);
@@ -225,7 +225,7 @@ static void test_chair_lobby_lock(fixture *f, gconstpointer data)
     g_autofree char *sid = NULL;
     g_autoptr(site) chair = site_join(f, "tinh", CRED_TINH, &sid);
     expect_endpoint_op(f, "endpoint.add", "tinh", sid);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&f->bridge_in, "endpoint.add"), ==, 0);
 
     site_send(chair, "{\"type\":\"lock\",\"locked\":true}");
@@ -247,7 +247,7 @@ static void test_chair_lobby_lock(fixture *f, gconstpointer data)
     g_autoptr(JsonObject) e3 = site_take(dt, "error");
     g_assert_cmpstr(str_of(e3, "code"), ==, "bad-credential");
     site_send(chair, "{\"type\":\"lock\",\"locked\":false}");
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     site_send(dt, "{\"type\":\"join\",\"site\":\"duc-tho\",\"credential\":\"" CRED_DUC_THO "\"}");
     g_autoptr(JsonObject) w2 = site_take(dt, "welcome");
     g_assert_cmpstr(str_of(w2, "meeting_state"), ==, "open");

@@ -114,7 +114,7 @@ static void test_join_refusals_change_nothing(fixture *f, gconstpointer data)
     }
     /* The meeting is untouched: no roster change, nothing to the bridge, the
      * chair is still connected. */
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&chair->in, "roster"), ==, 0);
     g_assert_cmpuint(inbox_count(&chair->in, "replaced"), ==, 0);
     g_assert_false(chair->closed);
@@ -158,7 +158,7 @@ static void test_offer_relay(fixture *f, gconstpointer data)
         "\"sdp\":\"v=0\",\"streams\":[]}",
         sid);
     bridge_send(f, other);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&district->in, "offer"), ==, 0);
     g_assert_cmpuint(inbox_count(&chair->in, "offer"), ==, 0);
 
@@ -167,7 +167,7 @@ static void test_offer_relay(fixture *f, gconstpointer data)
                    "\"sdp\":\"v=0 no session\",\"streams\":[]}");
     g_autoptr(JsonObject) o2 = site_take(chair, "offer");
     g_assert_cmpstr(str_of(o2, "sdp"), ==, "v=0 no session");
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     inbox_clear(&chair->in);
     bridge_send(f, "{\"op\":\"endpoint.state\",\"meeting\":\"hatinh-test\",\"endpoint\":"
                    "\"tinh\",\"state\":\"connected\"}");
@@ -244,7 +244,7 @@ static void test_reconnect_replaces(fixture *f, gconstpointer data)
     g_autoptr(site) second = site_join(f, "can-loc", CRED_CAN_LOC, &sid2);
     g_assert_cmpstr(sid1, !=, sid2);
     g_autoptr(JsonObject) rep = site_take(first, "replaced");
-    g_assert_true(wait_for(site_closed, first, WAIT_MS));
+    g_assert_true(ts_wait_for(site_closed, first, WAIT_MS));
     g_assert_cmpuint(first->close_code, ==, 4001);
     /* The bridge drops the old session before adding the new one. */
     g_autoptr(JsonObject) rm = bridge_take(f, "endpoint.remove");
@@ -254,7 +254,7 @@ static void test_reconnect_replaces(fixture *f, gconstpointer data)
 
     /* No ghost: the roster lists can-loc once, present, and the old socket's
      * close did not make it leave. */
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     JsonObject *last = NULL;
     g_autoptr(JsonObject) r = NULL;
     while ((last = inbox_take(&chair->in, "roster", 10))) {
@@ -278,7 +278,7 @@ static void test_reconnect_replaces(fixture *f, gconstpointer data)
     bridge_send(f, fresh);
     g_autoptr(JsonObject) o = site_take(second, "offer");
     g_assert_cmpstr(str_of(o, "sdp"), ==, "v=0 fresh");
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&second->in, "offer"), ==, 0);
 }
 
@@ -329,14 +329,14 @@ static void test_resume(fixture *f, gconstpointer data)
     g_autoptr(JsonObject) w = site_take(second, "welcome");
     g_assert_cmpstr(str_of(w, "session"), ==, sid);
     assert_present(w, "can-loc", TRUE, "connected");
-    g_assert_true(wait_for(site_closed, first, WAIT_MS));
+    g_assert_true(ts_wait_for(site_closed, first, WAIT_MS));
     g_assert_cmpuint(first->close_code, ==, 4001);
     g_assert_cmpuint(inbox_count(&first->in, "replaced"), ==, 0);
     g_autoptr(JsonObject) o2 = site_take(second, "offer");
     g_assert_cmpstr(str_of(o2, "sdp"), ==, "v=0 unanswered");
     g_autoptr(JsonObject) c2 = site_take(second, "candidate");
     g_assert_cmpstr(str_of(c2, "candidate"), ==, "candidate:9 1 udp 1 127.0.0.1 40000 typ host");
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&f->bridge_in, "endpoint.remove"), ==, 0);
     g_assert_cmpuint(inbox_count(&f->bridge_in, "endpoint.add"), ==, 0);
 
@@ -359,7 +359,7 @@ static void test_resume(fixture *f, gconstpointer data)
     g_assert_cmpstr(str_of(w3, "session"), !=, sid);
     g_autoptr(JsonObject) add = bridge_take(f, "endpoint.add");
     g_assert_cmpstr(str_of(add, "session"), ==, str_of(w3, "session"));
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&third->in, "offer"), ==, 0);
 }
 
@@ -379,7 +379,7 @@ static void test_ping(fixture *f, gconstpointer data)
         site_send(d, "{\"type\":\"ping\"}");
         g_autoptr(JsonObject) p = site_take(d, "pong");
     }
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(g_queue_get_length(&d->in.q), ==, 0);
     g_assert_cmpuint(g_queue_get_length(&s->in.q), ==, 0);
     g_assert_cmpuint(g_queue_get_length(&f->bridge_in.q), ==, 0);
@@ -394,7 +394,7 @@ static void test_leave_and_disconnect(fixture *f, gconstpointer data)
     expect_endpoint_op(f, "endpoint.add", "tinh", sid_chair);
     expect_endpoint_op(f, "endpoint.add", "can-loc", sid);
     expect_endpoint_op(f, "endpoint.add", "duc-tho", sid3);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     inbox_clear(&chair->in);
 
     site_send(s, "{\"type\":\"leave\"}");
@@ -431,13 +431,13 @@ static void test_bridge_restart(fixture *f, gconstpointer data)
         "\"session\":\"%s\",\"state\":\"connected\"}",
         sid);
     bridge_send(f, st);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     inbox_clear(&chair->in);
 
     /* The bridge process dies and a new one starts (new instance id). */
     f->bridge_id = "bridge-2";
     soup_websocket_connection_close(f->link, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-    g_assert_true(wait_for(link_down, f, WAIT_MS));
+    g_assert_true(ts_wait_for(link_down, f, WAIT_MS));
     g_autoptr(JsonObject) br1 = site_take(chair, "bridge-restarting");
     g_autoptr(JsonObject) br2 = site_take(s, "bridge-restarting");
 
@@ -458,13 +458,13 @@ static void test_bridge_restart(fixture *f, gconstpointer data)
      * that left meanwhile is not). */
     g_autoptr(JsonObject) a3 = NULL;
     soup_websocket_connection_close(f->link, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
-    g_assert_true(wait_for(link_down, f, WAIT_MS));
+    g_assert_true(ts_wait_for(link_down, f, WAIT_MS));
     site_send(s, "{\"type\":\"leave\"}");
     g_autoptr(JsonObject) hello2 = bridge_take(f, "hello");
     a3 = bridge_take(f, "endpoint.add");
     g_assert_cmpstr(str_of(a3, "endpoint"), ==, "tinh");
     g_assert_cmpstr(str_of(a3, "session"), ==, sid_chair);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     g_assert_cmpuint(inbox_count(&f->bridge_in, "endpoint.add"), ==, 0);
     g_assert_cmpuint(inbox_count(&f->bridge_in, "endpoint.remove"), ==, 0);
 }
@@ -552,7 +552,7 @@ static void test_ice_restart_lost_limits(fixture *f, gconstpointer data)
     g_autoptr(site) s = site_join(f, "can-loc", CRED_CAN_LOC, &sid);
     expect_endpoint_op(f, "endpoint.add", "tinh", sid_chair);
     expect_endpoint_op(f, "endpoint.add", "can-loc", sid);
-    run_for(QUIET_MS);
+    ts_run_for(QUIET_MS);
     inbox_clear(&chair->in);
 
     site_send(s, "{\"type\":\"ice-restart\"}");
@@ -565,7 +565,7 @@ static void test_ice_restart_lost_limits(fixture *f, gconstpointer data)
     bridge_send(f, lost);
     g_autoptr(JsonObject) e = site_take(s, "error");
     g_assert_cmpstr(str_of(e, "code"), ==, "lost");
-    g_assert_true(wait_for(site_closed, s, WAIT_MS));
+    g_assert_true(ts_wait_for(site_closed, s, WAIT_MS));
     g_assert_cmpuint(s->close_code, ==, 4010);
     g_autoptr(JsonObject) r = site_take(chair, "roster");
     assert_present(r, "can-loc", FALSE, "absent");
@@ -573,7 +573,7 @@ static void test_ice_restart_lost_limits(fixture *f, gconstpointer data)
     g_autoptr(site) p1 = site_open(f);
     g_autoptr(site) p2 = site_open(f);
     g_autoptr(site) p3 = site_open(f);
-    g_assert_true(wait_for(site_closed, p3, WAIT_MS));
+    g_assert_true(ts_wait_for(site_closed, p3, WAIT_MS));
     g_assert_cmpuint(p3->close_code, ==, 4002);
     g_assert_false(p1->closed || p2->closed);
 }
@@ -604,7 +604,7 @@ static void test_wrong_credentials_slowed(fixture *f, gconstpointer data)
     site_send(t, "{\"type\":\"leave\"}");
     site_send(t, "{\"type\":\"leave\"}");
     t->in.want = "error";
-    g_assert_true(wait_for(inbox_has, &t->in, WAIT_MS));
+    g_assert_true(ts_wait_for(inbox_has, &t->in, WAIT_MS));
     JsonObject *first = g_queue_peek_head(&t->in.q);
     JsonObject *last = g_queue_peek_tail(&t->in.q);
     g_assert_cmpstr(str_of(first, "type"), ==, "welcome");
