@@ -376,11 +376,17 @@ function signalStalled() {
  * Resume the session on a new one as when it stalls; the RTCPeerConnection
  * stays, and is restarted only if its own path is down too. */
 function signalSilent(sig, ms) {
-  if (sig !== app.signal || app.phase !== 'meeting') return;
-  console.info(`diemcau: nothing from the server for ${Math.round(ms / 1000)} s; resuming the session on a new connection`);
-  app.abandoned = sig;
-  app.resumeWhy = 'silent';
-  onClosed(sig, 1006, 'silent');
+  if (sig !== app.signal) return;
+  console.info(`diemcau: nothing from the server for ${Math.round(ms / 1000)} s on the signaling connection`);
+  if (app.phase === 'meeting') {
+    app.abandoned = sig;
+    app.resumeWhy = 'silent';
+    onClosed(sig, 1006, 'silent');
+  } else if (app.phase === 'reconnecting' || app.phase === 'joining') {
+    // Not joined on it (no welcome): closing it ends nothing; try again.
+    sig.close();
+    onClosed(sig, 1006, 'no answer from the server');
+  }
 }
 
 function scheduleReconnect() {
