@@ -16,6 +16,7 @@ struct dc_signal_link {
     bool closed_reported;
     int64_t silence_ms; /* the limit */
     int64_t last_rx_us; /* monotonic time of the last message (or of the open) */
+    int64_t ping_at_us; /* the first ping sent since then, 0: none */
     guint keepalive_id; /* the ping timer while open */
 };
 
@@ -82,12 +83,17 @@ static void on_ws_error(SoupWebsocketConnection *ws, GError *error, gpointer dat
 static bool send_builder(dc_signal_link *l, JsonBuilder *b);
 static JsonBuilder *start(const char *type);
 
-/* Every 0.4 x the limit: a ping, and the check that something came back. */
+/* Every 0.4 x the limit: a ping, and the check that something came back.
+ * Silent takes both: nothing for the limit, and a ping unanswered for 0.6
+ * of it (a loop that could not run its timers is not a dead connection). */
 static gboolean keepalive_cb(gpointer data)
 {
     dc_signal_link *l = data;
-    int64_t silent_ms = (g_get_monotonic_time() - l->last_rx_us) / 1000;
-    if (silent_ms >= l->silence_ms) {
+    int64_t now = g_get_monotonic_time();
+    int64_t silent_ms = (now - l->last_rx_us) / 1000;
+    bool unanswered = l->ping_at_us && l->last_rx_us < l->ping_at_us;
+    if (silent_ms >= l->silence_ms && unanswered &&
+        (now - l->ping_at_us) / 1000 >= l->silence_ms * 3 / 5) {
         l->keepalive_id = 0;
         if (l->cb.on_silent) {
             l->cb.on_silent(l->user, silent_ms); /* may free l */
@@ -98,6 +104,8 @@ static gboolean keepalive_cb(gpointer data)
         }
         return G_SOURCE_REMOVE;
     }
+    if (!unanswered)
+        l->ping_at_us = now;
     send_builder(l, start("ping"));
     return G_SOURCE_CONTINUE;
 }
@@ -124,6 +132,7 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
     g_signal_connect(ws, "closed", G_CALLBACK(on_ws_closed), l);
     g_signal_connect(ws, "error", G_CALLBACK(on_ws_error), l);
     l->last_rx_us = g_get_monotonic_time();
+    l->ping_at_us = 0;
     l->keepalive_id = g_timeout_add((guint)(l->silence_ms * 2 / 5), keepalive_cb, l);
     if (l->cb.on_open)
         l->cb.on_open(l->user);

@@ -5,7 +5,8 @@
  *
  * Keepalive: once open, the link sends {"type":"ping"} every 0.4 x the
  * silence limit (10 s of the default 25 s) and, when nothing at all has come
- * from the service for the limit, calls on_silent once: the connection may
+ * from the service for the limit (and a ping has gone unanswered for 0.6
+ * of it), calls on_silent once: the connection may
  * be dead without anyone being told (a NAT or firewall that forgot the TCP
  * mapping; libsoup has no pong timeout). pong itself is not handed over.
  *

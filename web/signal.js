@@ -46,14 +46,20 @@ export class Signal {
 
   startKeepalive() {
     this.lastRx = performance.now();
+    this.pingAt = null; // the first ping sent since the last message
     const limit = keepalive.silenceMs;
     this.timer = setInterval(() => {
-      const silent = performance.now() - this.lastRx;
-      if (silent >= limit) {
+      const now = performance.now();
+      const silent = now - this.lastRx;
+      const unanswered = this.pingAt !== null && this.lastRx < this.pingAt;
+      // Silent only when a ping has had time to be answered: a hidden tab's
+      // timers may run once a minute, but its messages still arrive.
+      if (silent >= limit && unanswered && now - this.pingAt >= limit * 0.6) {
         this.stopKeepalive();
         if (this.handlers.silent) this.handlers.silent(silent);
         return;
       }
+      if (!unanswered) this.pingAt = now;
       this.send({ type: 'ping' });
     }, limit * 0.4);
   }
