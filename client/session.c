@@ -28,6 +28,8 @@
 /* A resumed session asks for an ICE restart when nothing has come on the
  * media path for this long (else the path is fine and only signaling died). */
 #define RESUME_RESTART_US 1000000
+/* Silent connections kept muted at most (the oldest is closed first). */
+#define ABANDONED_MAX 4
 
 typedef struct {
     dc_y4m_writer *y4m;
@@ -40,10 +42,11 @@ struct dc_session {
     dc_session_config cfg;
     GMainLoop *loop;
     dc_signal_link *link;
-    dc_signal_link *abandoned; /* a silent or dead connection that may still carry our
-                                * session at the service: muted, freed (closed) only
-                                * once a welcome has come on the new one */
-    dc_tls_verify *tls;        /* checks the wss:// server's certificate */
+    GPtrArray *abandoned; /* silent or dead connections, one of which may still carry
+                           * our session at the service (a resume whose welcome was
+                           * lost did move it): muted, freed (closed) only once a
+                           * welcome has come on a new one; at most ABANDONED_MAX */
+    dc_tls_verify *tls;   /* checks the wss:// server's certificate */
     dc_dtls_cert *cert;
     dc_transport *transport;
     dc_sender *sender;
@@ -660,7 +663,7 @@ static void on_link_message(void *user, const char *type, JsonObject *msg)
             transport_teardown(s);
         }
         s->resuming = false;
-        g_clear_pointer(&s->abandoned, dc_signal_link_free); /* replaced at the service now */
+        g_ptr_array_set_size(s->abandoned, 0); /* replaced at the service now */
         set_str(&s->session_id, sid);
         s->joined = true;
         apply_roster(s, json_object_has_member(msg, "roster")
@@ -797,11 +800,13 @@ static void link_start(dc_session *s, bool resume)
         .on_closed = on_link_closed,
         .on_silent = on_link_silent,
     };
-    if (resume && s->link && dc_signal_link_is_open(s->link) && !s->abandoned) {
+    if (resume && s->link && dc_signal_link_is_open(s->link)) {
         /* Closing it now could end the session: a close (or a FIN) that
          * reaches the service before the resume does detaches the site. */
         dc_signal_link_mute(s->link);
-        s->abandoned = g_steal_pointer(&s->link);
+        if (s->abandoned->len >= ABANDONED_MAX)
+            g_ptr_array_remove_index(s->abandoned, 0);
+        g_ptr_array_add(s->abandoned, g_steal_pointer(&s->link));
     }
     g_clear_pointer(&s->link, dc_signal_link_free);
     s->resuming = resume && s->session_id;
@@ -891,6 +896,7 @@ dc_session *dc_session_new(const dc_session_config *cfg, GMainLoop *loop, GError
     s->cfg.tls_pin = NULL;
     s->tls = tls;
     s->url = g_strdup(cfg->signal_url);
+    s->abandoned = g_ptr_array_new_with_free_func((GDestroyNotify)dc_signal_link_free);
     s->site = g_strdup(cfg->site);
     s->credential = g_strdup(cfg->credential);
     s->video_file = g_strdup(cfg->video_file);
@@ -978,7 +984,7 @@ void dc_session_free(dc_session *s)
     if (s->status_id)
         g_source_remove(s->status_id);
     g_clear_pointer(&s->link, dc_signal_link_free);
-    g_clear_pointer(&s->abandoned, dc_signal_link_free);
+    g_ptr_array_unref(s->abandoned);
     dc_tls_verify_free(s->tls);
     g_clear_pointer(&s->transport, dc_transport_free);
     dc_deadline_free(s->tick);

@@ -17,7 +17,7 @@ struct dc_signal_link {
     int64_t silence_ms; /* the limit */
     int64_t last_rx_us; /* monotonic time of the last message (or of the open) */
     int64_t ping_at_us; /* the first ping sent since then, 0: none */
-    guint keepalive_id; /* the ping timer while open */
+    GSource *keepalive; /* the ping timer while open, on the thread-default context */
 };
 
 static void report_closed(dc_signal_link *l, const char *why)
@@ -61,9 +61,9 @@ static void on_ws_message(SoupWebsocketConnection *ws, gint type, GBytes *messag
 
 static void stop_keepalive(dc_signal_link *l)
 {
-    if (l->keepalive_id) {
-        g_source_remove(l->keepalive_id);
-        l->keepalive_id = 0;
+    if (l->keepalive) {
+        g_source_destroy(l->keepalive);
+        g_clear_pointer(&l->keepalive, g_source_unref);
     }
 }
 
@@ -94,7 +94,7 @@ static gboolean keepalive_cb(gpointer data)
     bool unanswered = l->ping_at_us && l->last_rx_us < l->ping_at_us;
     if (silent_ms >= l->silence_ms && unanswered &&
         (now - l->ping_at_us) / 1000 >= l->silence_ms * 3 / 5) {
-        l->keepalive_id = 0;
+        g_clear_pointer(&l->keepalive, g_source_unref); /* removed by the return below */
         if (l->cb.on_silent) {
             l->cb.on_silent(l->user, silent_ms); /* may free l */
         } else {
@@ -133,7 +133,9 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
     g_signal_connect(ws, "error", G_CALLBACK(on_ws_error), l);
     l->last_rx_us = g_get_monotonic_time();
     l->ping_at_us = 0;
-    l->keepalive_id = g_timeout_add((guint)(l->silence_ms * 2 / 5), keepalive_cb, l);
+    l->keepalive = g_timeout_source_new((guint)(l->silence_ms * 2 / 5));
+    g_source_set_callback(l->keepalive, keepalive_cb, l, NULL);
+    g_source_attach(l->keepalive, g_main_context_get_thread_default());
     if (l->cb.on_open)
         l->cb.on_open(l->user);
 }

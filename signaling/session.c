@@ -65,11 +65,36 @@ static void deliver(dc_session *s, gint type, GBytes *bytes)
     dc_client_msg_clear(&msg);
 }
 
+/* True when a held connection's message is a ping: answered at once, so
+ * that a join waiting for its credential check (up to the throttle's 30 s)
+ * does not look like a dead connection to the site. */
+static bool held_ping(dc_session *s, gint type, GBytes *bytes)
+{
+    gsize len;
+    const char *text = g_bytes_get_data(bytes, &len);
+    if (type != SOUP_WEBSOCKET_DATA_TEXT || len > 256) {
+        return false;
+    }
+    dc_client_msg msg;
+    dc_protocol_error err = {0};
+    bool ping = dc_protocol_parse_client(text, len, &msg, &err) && msg.type == DC_CLIENT_PING;
+    dc_client_msg_clear(&msg);
+    dc_protocol_error_clear(&err);
+    if (ping) {
+        g_autofree char *pong = dc_protocol_simple_json("pong");
+        dc_session_send(s, pong);
+    }
+    return ping;
+}
+
 static void on_message(SoupWebsocketConnection *conn, gint type, GBytes *bytes, gpointer data)
 {
     dc_session *s = data;
     if (!s->held) {
         deliver(s, type, bytes);
+        return;
+    }
+    if (held_ping(s, type, bytes)) {
         return;
     }
     if (g_queue_get_length(&s->later) >= MAX_HELD ||

@@ -39,7 +39,7 @@ const app = {
   joins: 0,
   resumeSession: null, // the session to resume on the next connection (protocol.md, "join")
   resumes: 0, // sessions resumed on a new connection, keeping the RTCPeerConnection
-  abandoned: null, // a Signal taken for dead, closed once the session is resumed
+  abandoned: [], // Signals taken for dead (one may still hold the session), closed once a welcome comes
   resumeWhy: null, // 'silent' when the next resume follows a silent connection
   chair: { state: null, floor: null, hands: [] }, // the chair's control (protocol.md, section 10)
   muted: { audio: false, video: false, by_chair: { audio: false, video: false } },
@@ -271,8 +271,7 @@ function onWelcome(msg) {
   const resumeWhy = app.resumeWhy;
   app.resumeSession = null;
   app.resumeWhy = null;
-  app.abandoned?.close();
-  app.abandoned = null;
+  closeAbandoned();
   if (resumed) {
     // The same session on a new connection: the bridge kept our transport,
     // so keep the RTCPeerConnection and find the path again (protocol.md,
@@ -317,6 +316,15 @@ function onServerError(msg) {
   const err = { code: msg.code || 'error', field: msg.field || null, message: msg.message || '' };
   app.error = err;
   console.warn('diemcau: server error', err);
+  if (app.phase === 'reconnecting' && err.code === 'busy') {
+    // The service is busy checking credentials: try again in a while,
+    // keeping the call and the connections that may hold the session.
+    const sig = app.signal;
+    app.signal = null;
+    sig?.close(); // refused, so not joined on it
+    scheduleReconnect();
+    return;
+  }
   if (app.phase === 'joining' || app.phase === 'reconnecting') {
     // A refused join (bad credential, meeting full, ...): back to the form.
     closeSignal();
@@ -367,7 +375,7 @@ function signalStalled() {
   // Not closed here: a close frame that did reach the service would end the
   // session. Left as it is, it is ignored from now on; the service closes it
   // when the session is resumed on the new connection, and so do we.
-  app.abandoned = sig;
+  abandon(sig);
   onClosed(sig, 1006, 'no answer');
 }
 
@@ -379,14 +387,31 @@ function signalSilent(sig, ms) {
   if (sig !== app.signal) return;
   console.info(`diemcau: nothing from the server for ${Math.round(ms / 1000)} s on the signaling connection`);
   if (app.phase === 'meeting') {
-    app.abandoned = sig;
+    abandon(sig);
     app.resumeWhy = 'silent';
     onClosed(sig, 1006, 'silent');
-  } else if (app.phase === 'reconnecting' || app.phase === 'joining') {
-    // Not joined on it (no welcome): closing it ends nothing; try again.
-    sig.close();
+  } else if (app.phase === 'reconnecting') {
+    // A resume whose welcome was lost may have moved the session here:
+    // keep this one too, and try again on a new one.
+    abandon(sig);
+    onClosed(sig, 1006, 'no answer from the server');
+  } else if (app.phase === 'joining') {
+    sig.close(); // no session yet: nothing to lose
     onClosed(sig, 1006, 'no answer from the server');
   }
+}
+
+/** Keeps a Signal taken for dead, unclosed (its messages and events are
+ * ignored from now on): a close that reached the server before the resume
+ * would end the session. At most four; the oldest is closed first. */
+function abandon(sig) {
+  app.abandoned.push(sig);
+  if (app.abandoned.length > 4) app.abandoned.shift().close();
+}
+
+function closeAbandoned() {
+  for (const sig of app.abandoned) sig.close();
+  app.abandoned = [];
 }
 
 function scheduleReconnect() {
@@ -401,8 +426,7 @@ function closeSignal() {
   const sig = app.signal;
   app.signal = null;
   if (sig) sig.close();
-  app.abandoned?.close();
-  app.abandoned = null;
+  closeAbandoned();
 }
 
 function leaveMeetingView() {
