@@ -1,5 +1,6 @@
 /* signal-link: see signal-link.h. */
 #include "client/signal-link.h"
+#include "common/json.h"
 
 #include <string.h>
 
@@ -39,7 +40,7 @@ static void on_ws_message(SoupWebsocketConnection *ws, gint type, GBytes *messag
     const char *text = g_bytes_get_data(message, &len);
     g_autoptr(JsonParser) parser = json_parser_new_immutable();
     g_autoptr(GError) error = NULL;
-    if (!json_parser_load_from_data(parser, text, (gssize)len, &error)) {
+    if (!dc_json_load(parser, text, len, 0, &error)) {
         g_warning("signaling sent a message that is not JSON: %s", error->message);
         return;
     }

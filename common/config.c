@@ -161,8 +161,9 @@ static bool scan_lines(load_ctx *c, const char *data, size_t len, GError **error
 
 static const char *const meeting_keys[] = {"id", "title", "lobby", NULL};
 static const char *const signaling_keys[] = {
-    "address",         "port",    "web_root", "technician_credential", "metrics_open", "tls",
-    "tls_certificate", "tls_key", NULL};
+    "address",         "port", "web_root",        "technician_credential",
+    "metrics_open",    "tls",  "tls_certificate", "tls_key",
+    "allowed_origins", NULL};
 static const char *const bridge_keys[] = {
     "control_address", "control_port",    "udp_port_min",   "udp_port_max",
     "workers",         "local_addresses", "public_address", NULL};
@@ -385,6 +386,50 @@ static bool load_meeting(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **err
     return true;
 }
 
+/* A list of web origins separated by spaces or commas, each
+ * http(s)://host[:port] with nothing after it; normalised to lower case
+ * without a default port, as browsers send them. */
+static bool get_origins(GKeyFile *kf, load_ctx *c, const char *group, const char *key, char ***out,
+                        GError **error)
+{
+    g_autofree char *v = NULL;
+    if (!get_string(kf, c, group, key, false, &v, error)) {
+        return false;
+    }
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) parts = g_strsplit_set(v ? v : "", " ,\t", -1);
+    for (int i = 0; parts[i]; i++) {
+        if (!*parts[i]) {
+            continue;
+        }
+        g_autoptr(GUri) u = g_uri_parse(parts[i], G_URI_FLAGS_NONE, NULL);
+        const char *scheme = u ? g_uri_get_scheme(u) : NULL;
+        bool https = scheme && g_ascii_strcasecmp(scheme, "https") == 0;
+        if (!u || !(https || g_ascii_strcasecmp(scheme, "http") == 0) || !g_uri_get_host(u) ||
+            !*g_uri_get_host(u) || (*g_uri_get_path(u) && strcmp(g_uri_get_path(u), "/")) ||
+            g_uri_get_query(u) || g_uri_get_fragment(u) || g_uri_get_userinfo(u)) {
+            fail(error, c, DC_CONFIG_ERROR_INVALID, group, key,
+                 "“%s” is not an origin like https://hoinghi.hatinh:8080", parts[i]);
+            return false;
+        }
+        int port = g_uri_get_port(u);
+        const char *host = g_uri_get_host(u);
+        bool v6 = strchr(host, ':') != NULL;
+        g_autofree char *h = g_ascii_strdown(host, -1);
+        g_autofree char *base =
+            g_strdup_printf(v6 ? "%s://[%s]" : "%s://%s", https ? "https" : "http", h);
+        if (port < 0 || port == (https ? 443 : 80)) {
+            g_ptr_array_add(list, g_steal_pointer(&base));
+        } else {
+            g_ptr_array_add(list, g_strdup_printf("%s:%d", base, port));
+        }
+    }
+    g_ptr_array_add(list, NULL);
+    g_strfreev(*out);
+    *out = (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
+    return true;
+}
+
 static bool load_signaling(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char *base_dir,
                            GError **error)
 {
@@ -394,7 +439,8 @@ static bool load_signaling(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char
         !get_string(kf, c, "signaling", "web_root", false, &web, error) ||
         !get_credential(kf, c, "signaling", "technician_credential", false,
                         &cfg->technician_credential, error) ||
-        !get_bool(kf, c, "signaling", "metrics_open", &cfg->metrics_open, error)) {
+        !get_bool(kf, c, "signaling", "metrics_open", &cfg->metrics_open, error) ||
+        !get_origins(kf, c, "signaling", "allowed_origins", &cfg->allowed_origins, error)) {
         return false;
     }
     cfg->web_root = g_canonicalize_filename(web, base_dir);
@@ -598,6 +644,7 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
     cfg->udp_port_max = 40999;
     cfg->workers = 2;
     cfg->local_addresses = g_new0(char *, 1);
+    cfg->allowed_origins = g_new0(char *, 1);
     cfg->max_sites = 14;
     cfg->max_meetings = 64;
     cfg->max_pending_joins = 32;
@@ -659,6 +706,7 @@ void dc_config_free(dc_config *config)
     g_free(config->record_path);
     g_free(config->bridge_address);
     g_strfreev(config->local_addresses);
+    g_strfreev(config->allowed_origins);
     g_free(config->public_address);
     g_free(config);
 }

@@ -84,6 +84,10 @@ typedef struct {
     char *tls_key;         /* PEM, absolute; default "diemcau-signal.key" */
     bool tls_generate;     /* neither path was set: a missing pair is made
                             * (self-signed) at the first start */
+    /* Origins (scheme://host[:port], lower case, no default port) whose
+     * pages may open /ws besides the service's own; NULL-terminated, never
+     * NULL, empty by default. */
+    char **allowed_origins;
 
     /* [bridge] */
     char *bridge_address;   /* control link address, default 127.0.0.1 */

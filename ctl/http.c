@@ -1,5 +1,6 @@
 /* ctl/http: requests to the technician API. See http.h. */
 #include "ctl/http.h"
+#include "common/json.h"
 
 #include <libsoup/soup.h>
 #include <stdbool.h>
@@ -62,7 +63,7 @@ static char *error_message(GBytes *body)
     gsize len = 0;
     const char *data = body ? g_bytes_get_data(body, &len) : NULL;
     g_autoptr(JsonParser) p = json_parser_new();
-    if (!data || !json_parser_load_from_data(p, data, (gssize)len, NULL)) {
+    if (!data || !dc_json_load(p, data, len, 0, NULL)) {
         return NULL;
     }
     JsonNode *root = json_parser_get_root(p);
@@ -142,7 +143,7 @@ JsonNode *dc_ctl_get_json(dc_ctl_client *c, const char *path, char **text, int *
     gsize len = 0;
     const char *data = g_bytes_get_data(body, &len);
     g_autoptr(JsonParser) p = json_parser_new();
-    if (!json_parser_load_from_data(p, data ? data : "", (gssize)len, &e)) {
+    if (!dc_json_load(p, data, len, 0, &e)) {
         *exit_code = DC_CTL_EXIT_ERROR;
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                     "diemcau-signal at %s sent JSON that does not parse: %s", c->server,

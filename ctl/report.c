@@ -1,5 +1,6 @@
 /* ctl/report: a meeting's record as text, JSON and HTML. See report.h. */
 #include "ctl/report.h"
+#include "common/json.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -86,8 +87,11 @@ static const char *name_of(GPtrArray *sites, const char *id)
 
 static JsonNode *parse_detail(const char *text)
 {
-    JsonNode *n = text ? json_from_string(text, NULL) : NULL;
-    return n ? n : json_node_new(JSON_NODE_NULL);
+    g_autoptr(JsonParser) p = json_parser_new();
+    if (!text || !dc_json_load(p, text, strlen(text), 0, NULL) || !json_parser_get_root(p)) {
+        return json_node_new(JSON_NODE_NULL);
+    }
+    return json_node_copy(json_parser_get_root(p));
 }
 
 /* Timeline, attendance, floor and incidents from the events. */

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/ws-server.h"
+#include "signaling/session.h"
+
 /* The web page is small; anything bigger is not ours to serve. */
 #define MAX_FILE (32 * 1024 * 1024)
 /* Technician requests waiting for their credential check; more get 503. */
@@ -346,8 +350,31 @@ static char *resume_param(SoupServerMessage *msg)
     return g_strdup(id);
 }
 
-static void ws_handler(SoupServer *server, SoupServerMessage *msg, const char *path,
-                       SoupWebsocketConnection *conn, gpointer data)
+/* Browsers send Origin: a page may open /ws only when it was served by
+ * this service (Origin names the Host it asked) or comes from a configured
+ * [signaling] allowed_origins. Programs (the C client) send none. */
+static const char *ws_check(SoupServerMessage *msg, gpointer data)
+{
+    dc_http *http = data;
+    const char *origin = dc_ws_origin(msg);
+    if (!origin || dc_ws_origin_is_same(msg)) {
+        return NULL;
+    }
+    g_autofree char *lower = g_ascii_strdown(origin, -1);
+    char **allowed = dc_service_config(http->svc)->allowed_origins;
+    for (int i = 0; allowed[i]; i++) {
+        if (strcmp(allowed[i], lower) == 0) {
+            return NULL;
+        }
+    }
+    g_autofree char *shown = dc_log_escape(origin, 128);
+    g_message("refused a WebSocket from a page of %s: not this service's origin nor in "
+              "[signaling] allowed_origins",
+              shown);
+    return "this page's origin may not join the meeting (see [signaling] allowed_origins)";
+}
+
+static void ws_accept(SoupServerMessage *msg, SoupWebsocketConnection *conn, gpointer data)
 {
     dc_http *http = data;
     GSocketAddress *addr = soup_server_message_get_remote_address(msg);
@@ -370,7 +397,7 @@ dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)
     soup_server_add_handler(server, "/", file_handler, http, NULL);
     soup_server_add_handler(server, "/api", api_handler, http, NULL);
     soup_server_add_handler(server, "/metrics", metrics_handler, http, NULL);
-    soup_server_add_websocket_handler(server, "/ws", NULL, NULL, ws_handler, http, NULL);
+    dc_ws_server_add(server, "/ws", DC_SESSION_MAX_MESSAGE, ws_check, ws_accept, http);
     return http;
 }
 

@@ -2,6 +2,8 @@
  * docs/protocol.md and docs/control.md. */
 #include "signaling/protocol.h"
 
+#include "common/json.h"
+
 #include <string.h>
 
 void dc_protocol_error_clear(dc_protocol_error *err)
@@ -57,6 +59,24 @@ static bool get_str(JsonObject *o, const char *field, bool required, size_t min,
     return true;
 }
 
+/* A site id as the config allows them ([a-z0-9-], 1 to 64 bytes): anything
+ * else cannot name a site, and would carry newlines or escapes into logs. */
+static bool get_site(JsonObject *o, const char *field, bool required, char **out,
+                     dc_protocol_error *err)
+{
+    if (!get_str(o, field, required, 1, 64, out, err)) {
+        return false;
+    }
+    for (const char *p = *out; p && *p; p++) {
+        if (!(g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '-')) {
+            g_clear_pointer(out, g_free);
+            return bad(err, field, "“%s” must be a site id: lower-case letters, digits and “-”",
+                       field);
+        }
+    }
+    return true;
+}
+
 static bool get_candidate(JsonObject *o, dc_candidate *c, dc_protocol_error *err)
 {
     c->sdp_mline_index = -1;
@@ -87,8 +107,8 @@ static bool get_candidate(JsonObject *o, dc_candidate *c, dc_protocol_error *err
 static JsonObject *parse_object(JsonParser *p, const char *data, size_t len, dc_protocol_error *err)
 {
     g_autoptr(GError) e = NULL;
-    if (len > G_MAXSSIZE || !json_parser_load_from_data(p, data, (gssize)len, &e)) {
-        bad(err, NULL, "not JSON: %s", e ? e->message : "too long");
+    if (!dc_json_load(p, data, len, 0, &e)) {
+        bad(err, NULL, "not JSON: %s", e->message);
         return NULL;
     }
     JsonNode *root = json_parser_get_root(p);
@@ -146,7 +166,7 @@ static bool parse_chair(JsonObject *o, const char *type, dc_client_msg *msg, dc_
         msg->type = DC_CLIENT_CHAIR;
         msg->cmd.type = cmds[i].cmd;
         msg->cmd.audio = msg->cmd.video = -1;
-        if (cmds[i].site && !get_str(o, "site", cmds[i].site == 1, 1, 64, &msg->site, err)) {
+        if (cmds[i].site && !get_site(o, "site", cmds[i].site == 1, &msg->site, err)) {
             return false;
         }
         msg->cmd.site = msg->site;
@@ -199,7 +219,7 @@ static bool parse_client(JsonObject *o, dc_client_msg *msg, dc_protocol_error *e
     }
     if (strcmp(type, "join") == 0) {
         msg->type = DC_CLIENT_JOIN;
-        if (!get_str(o, "site", true, 1, 64, &msg->site, err) ||
+        if (!get_site(o, "site", true, &msg->site, err) ||
             !get_str(o, "credential", true, 1, 256, &msg->credential, err) ||
             !get_str(o, "role", false, 1, 32, &msg->role, err)) {
             return false;

@@ -3,6 +3,10 @@
 
 #include "signaling/service.h"
 
+#include <openssl/rand.h>
+
+#include "common/log.h"
+
 #include <string.h>
 
 #include "signaling/auth.h"
@@ -55,9 +59,20 @@ struct dc_service {
     guint join_sweep;
 };
 
+/* 128 bits from OpenSSL's CSPRNG as 32 hex digits: a session id is what a
+ * resume presents (/ws?resume=ID), so it must not be guessable from ids seen
+ * before (GLib's g_random_int is a Mersenne Twister). */
 static char *random_id(void)
 {
-    return g_strdup_printf("%08x%08x%08x", g_random_int(), g_random_int(), g_random_int());
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1) {
+        g_error("the system's random generator failed"); /* never: no entropy, no ids */
+    }
+    char *hex = g_malloc(2 * sizeof b + 1);
+    for (size_t i = 0; i < sizeof b; i++) {
+        g_snprintf(hex + 2 * i, 3, "%02x", b[i]);
+    }
+    return hex;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -188,7 +203,8 @@ static void finish_join(dc_service *svc, dc_session *s, const char *site_id, con
                                  &why_not)
             : NULL;
     if (refused) {
-        g_message("join refused: site=%s peer=%s code=%s", site_id, dc_session_peer(s), refused);
+        g_autofree char *shown = dc_log_escape(site_id, 64);
+        g_message("join refused: site=%s peer=%s code=%s", shown, dc_session_peer(s), refused);
         dc_session_send_error(s, refused, NULL, why_not);
         return;
     }
@@ -207,7 +223,8 @@ static void finish_join(dc_service *svc, dc_session *s, const char *site_id, con
             [DC_JOIN_ROLE_NOT_ALLOWED] = "this site may not join with that role",
             [DC_JOIN_MEETING_FULL] = "the meeting has as many sites as it allows",
         };
-        g_message("join refused: site=%s peer=%s code=%s", site_id, dc_session_peer(s),
+        g_autofree char *shown = dc_log_escape(site_id, 64);
+        g_message("join refused: site=%s peer=%s code=%s", shown, dc_session_peer(s),
                   dc_join_result_code(r));
         dc_session_send_error(s, dc_join_result_code(r), dc_join_result_field(r), why[r]);
         return;

@@ -3,8 +3,9 @@
 
 #include "signaling/session.h"
 
-/* Biggest message a site may send (an SDP answer for a large meeting). */
-#define MAX_PAYLOAD (1024 * 1024)
+#include "common/log.h"
+#include "common/rate.h"
+
 /* WebSocket pings keep NAT and firewall state alive on provincial WAN links. */
 #define KEEPALIVE_S 15
 /* Messages kept while the session is held (its join being checked), and
@@ -32,6 +33,9 @@ struct dc_session {
     bool held;
     GQueue later;       /* held_msg *, in arrival order */
     size_t later_bytes; /* their payload */
+    dc_rate messages;   /* every message */
+    dc_rate commands;   /* chair commands */
+    bool over_rate;     /* closing for its rate */
 };
 
 static void held_msg_free(gpointer p)
@@ -44,6 +48,20 @@ static void held_msg_free(gpointer p)
 /* Parses one frame and hands it to the owner (or answers a bad one). */
 static void deliver(dc_session *s, gint type, GBytes *bytes)
 {
+    if (s->over_rate) {
+        return;
+    }
+    if (!dc_rate_take(&s->messages, g_get_monotonic_time())) {
+        s->over_rate = true;
+        g_autofree char *site = dc_log_escape(s->site ? s->site : "-", 64);
+        g_message("%s (%s): more than %d messages a second; closing", s->peer, site,
+                  DC_SESSION_RATE);
+        dc_session_send_error(s, "rate-limit", NULL,
+                              "more messages than a site may send (" G_STRINGIFY(
+                                  DC_SESSION_RATE) " a second); closing");
+        dc_session_close(s, CLOSE_POLICY, "message rate limit");
+        return;
+    }
     if (type != SOUP_WEBSOCKET_DATA_TEXT) {
         dc_session_send_error(s, "bad-message", NULL,
                               "binary frames are not accepted; send JSON text");
@@ -54,9 +72,18 @@ static void deliver(dc_session *s, gint type, GBytes *bytes)
     dc_client_msg msg;
     dc_protocol_error err = {0};
     if (!dc_protocol_parse_client(text, len, &msg, &err)) {
-        g_debug("%s (%s): bad message: %s", s->peer, s->site ? s->site : "-", err.message);
+        g_autofree char *site = dc_log_escape(s->site ? s->site : "-", 64);
+        g_autofree char *why = dc_log_escape(err.message, 200);
+        g_debug("%s (%s): bad message: %s", s->peer, site, why);
         dc_session_send_error(s, err.code, err.field, err.message);
         dc_protocol_error_clear(&err);
+        return;
+    }
+    if (msg.type == DC_CLIENT_CHAIR && !dc_rate_take(&s->commands, g_get_monotonic_time())) {
+        dc_session_send_error(s, "rate-limit", "type",
+                              "more chair commands than " G_STRINGIFY(
+                                  DC_SESSION_COMMAND_RATE) " a second; this one was not applied");
+        dc_client_msg_clear(&msg);
         return;
     }
     if (s->cb.message) {
@@ -129,7 +156,10 @@ dc_session *dc_session_new(SoupWebsocketConnection *conn, const char *peer, cons
     s->peer = g_strdup(peer ? peer : "?");
     s->address = g_strdup(address);
     g_queue_init(&s->later);
-    soup_websocket_connection_set_max_incoming_payload_size(conn, MAX_PAYLOAD);
+    int64_t now = g_get_monotonic_time();
+    dc_rate_init(&s->messages, DC_SESSION_RATE, DC_SESSION_BURST, now);
+    dc_rate_init(&s->commands, DC_SESSION_COMMAND_RATE, DC_SESSION_COMMAND_BURST, now);
+    soup_websocket_connection_set_max_incoming_payload_size(conn, DC_SESSION_MAX_MESSAGE);
     soup_websocket_connection_set_keepalive_interval(conn, KEEPALIVE_S);
     g_signal_connect(conn, "message", G_CALLBACK(on_message), s);
     g_signal_connect(conn, "closed", G_CALLBACK(on_closed), s);

@@ -11,6 +11,19 @@
 
 typedef struct dc_session dc_session;
 
+/* The biggest message a site may send (an SDP answer for a large meeting),
+ * all its WebSocket fragments together. */
+#define DC_SESSION_MAX_MESSAGE (1024 * 1024)
+/* Messages a site may send: DC_SESSION_RATE a second after a burst of
+ * DC_SESSION_BURST (a join's trickled candidates come in a burst). More is
+ * an error "rate-limit" and the connection is closed (1008). */
+#define DC_SESSION_RATE 50
+#define DC_SESSION_BURST 200
+/* Chair commands (each is written to the meeting record): a chair clicking
+ * fast stays well below; more are refused with "rate-limit", not closed. */
+#define DC_SESSION_COMMAND_RATE 5
+#define DC_SESSION_COMMAND_BURST 30
+
 typedef struct {
     /* A valid message from the site. */
     void (*message)(void *user, dc_session *session, const dc_client_msg *msg);

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "dc-stats"
 
 #include "signaling/stats.h"
+#include "common/json.h"
 
 #include <math.h>
 #include <string.h>
@@ -180,7 +181,7 @@ static void push_samples(dc_stats *st)
 bool dc_stats_update(dc_stats *st, const char *json, size_t len, int64_t now_us, GError **error)
 {
     g_autoptr(JsonParser) p = json_parser_new(); /* mutable: normalize() */
-    if (!json_parser_load_from_data(p, json, (gssize)len, error)) {
+    if (!dc_json_load(p, json, len, 0, error)) {
         return false;
     }
     JsonNode *root = json_parser_get_root(p);
