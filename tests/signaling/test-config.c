@@ -105,6 +105,7 @@ static void test_minimal_defaults(void)
     g_assert_cmpuint(g_strv_length(cfg->local_addresses), ==, 0);
     g_assert_cmpuint(cfg->n_sites, ==, 1);
     g_assert_null(cfg->technician_credential);
+    g_assert_cmpuint(g_strv_length(cfg->allowed_origins), ==, 0);
     /* A plain secret is still read, and listed for the startup warning. */
     g_assert_cmpstr(dc_credential_plain(cfg->sites[0].credential), ==, "abcdefgh12345678");
     g_auto(GStrv) plain = dc_config_plain_credentials(cfg);
@@ -114,6 +115,22 @@ static void test_minimal_defaults(void)
 
 /* config/hatinh.ini keeps hashes of exactly the secrets of the demo file
  * that the scripts and tests join with (and nothing verifies a wrong one). */
+/* allowed_origins: spaces or commas, normalised as browsers send Origin
+ * (lower case, no default port). */
+static void test_allowed_origins(void)
+{
+    const char *text = MEETING "[signaling]\nallowed_origins = HTTPS://Hoinghi.Hatinh:443, "
+                               "http://10.20.0.1:8080 https://[2001:db8::1]:8443/\n" CHAIR;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(dc_config) cfg =
+        dc_config_load_data(text, strlen(text), "mem.ini", "/srv/dc", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(g_strv_length(cfg->allowed_origins), ==, 3);
+    g_assert_cmpstr(cfg->allowed_origins[0], ==, "https://hoinghi.hatinh");
+    g_assert_cmpstr(cfg->allowed_origins[1], ==, "http://10.20.0.1:8080");
+    g_assert_cmpstr(cfg->allowed_origins[2], ==, "https://[2001:db8::1]:8443");
+}
+
 static void test_default_matches_demo_secrets(void)
 {
     g_autofree char *path = default_config_path();
@@ -145,6 +162,13 @@ static const struct {
      MEETING "[bridge]\nworker = 2\n" CHAIR,
      DC_CONFIG_ERROR_UNKNOWN,
      {":4:", "[bridge] worker", "unknown key"}},
+    {"origin with a path",
+     MEETING "[signaling]\nallowed_origins = https://a.example https://b.example/page\n" CHAIR,
+     DC_CONFIG_ERROR_INVALID,
+     {":4:", "[signaling] allowed_origins", "“https://b.example/page” is not an origin"}},
+    {"origin not http",
+     MEETING "[signaling]\nallowed_origins = ftp://a.example\n" CHAIR, DC_CONFIG_ERROR_INVALID,
+     {":4:", "[signaling] allowed_origins", "not an origin"}},
     {"unknown group",
      MEETING "[sigaling]\nport = 1\n" CHAIR,
      DC_CONFIG_ERROR_UNKNOWN,
@@ -288,6 +312,7 @@ int main(int argc, char **argv)
     g_test_add_func("/config/missing-file", test_missing_file);
     g_test_add_func("/config/default-matches-demo-secrets", test_default_matches_demo_secrets);
     g_test_add_func("/config/roles", test_roles);
+    g_test_add_func("/config/allowed-origins", test_allowed_origins);
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autofree char *name = g_strdup_printf("/config/bad/%s", bad[i].label);
         for (char *p = name; *p; p++) {
