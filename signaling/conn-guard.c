@@ -10,15 +10,21 @@
 #include <stdbool.h>
 
 #define LOG_INTERVAL_US (10 * G_USEC_PER_SEC)
+/* Closed sockets are looked for every REAP_MS, and on a refusal at most
+ * every REAP_MIN_US. */
+#define REAP_MS 1000
+#define REAP_MIN_US (10 * 1000)
 
 struct dc_conn_guard {
     SoupServer *server;
     dc_conn_limits *limits;
-    unsigned header_timeout_ms;
+    dc_conn_guard_params p;
     GHashTable *sockets; /* GSocket * counted (weakly referenced) */
     GSource *timer;      /* at dc_conn_limits_next_timeout() */
     int64_t timer_at;    /* its time, -1 when none */
-    gulong started_id, read_id;
+    gulong started_id, read_id, finished_id, aborted_id;
+    guint reaper;      /* every REAP_MS */
+    int64_t reaped_us; /* the last reap on a refusal */
     guint64 accepted;
     unsigned timed_out;       /* closed by the header timeout, not logged yet */
     int64_t timed_out_log_us; /* the last line about them */
@@ -61,7 +67,7 @@ static gboolean timer_cb(gpointer data)
     }
     if (g->timed_out && now - g->timed_out_log_us >= LOG_INTERVAL_US) {
         g_message("closed %u connection(s) that sent no complete request within %u ms",
-                  g->timed_out, g->header_timeout_ms);
+                  g->timed_out, g->p.header_timeout_ms);
         g->timed_out = 0;
         g->timed_out_log_us = now;
     }
@@ -90,6 +96,50 @@ static void socket_gone(gpointer data, GObject *where_the_object_was)
     rearm(g);
 }
 
+/* Ends the count of @sock when it is closed: libsoup 3.2 closes a
+ * connection's socket at once but may keep the GSocket object (through its
+ * messages) long after, e.g. for a request aborted before it was read. */
+static bool release_if_closed(dc_conn_guard *g, GSocket *sock)
+{
+    if (!g_socket_is_closed(sock)) {
+        return false;
+    }
+    g_object_weak_unref(G_OBJECT(sock), socket_gone, g);
+    dc_conn_limits_close(g->limits, sock);
+    return true;
+}
+
+/* Releases every counted socket that is closed. */
+static void reap(dc_conn_guard *g)
+{
+    GHashTableIter it;
+    gpointer sock;
+    g_hash_table_iter_init(&it, g->sockets);
+    while (g_hash_table_iter_next(&it, &sock, NULL)) {
+        if (release_if_closed(g, sock)) {
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    rearm(g);
+}
+
+static gboolean reap_cb(gpointer data)
+{
+    reap(data);
+    return G_SOURCE_CONTINUE;
+}
+
+/* A request ended (answered or aborted): its connection may be closed. */
+static void request_ended(SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+    dc_conn_guard *g = data;
+    GSocket *sock = soup_server_message_get_socket(msg);
+    if (sock && g_hash_table_contains(g->sockets, sock) && release_if_closed(g, sock)) {
+        g_hash_table_remove(g->sockets, sock);
+        rearm(g);
+    }
+}
+
 /* The peer key of @sock (dc_auth_address_key()); "?" when unknown. */
 static char *peer_key(GSocket *sock)
 {
@@ -107,6 +157,13 @@ static bool admit(dc_conn_guard *g, GSocket *sock, int64_t now)
 {
     g->accepted++;
     g_autofree char *key = peer_key(sock);
+    bool full = dc_conn_limits_count(g->limits, key) >= g->p.max_per_address ||
+                dc_conn_limits_total(g->limits) >= g->p.max_total;
+    if (full && now - g->reaped_us >= REAP_MIN_US) {
+        /* At a cap: first forget the connections already closed. */
+        g->reaped_us = now;
+        reap(g);
+    }
     bool log = false;
     unsigned suppressed = 0;
     dc_conn_verdict v = dc_conn_limits_open(g->limits, sock, key, now, &log, &suppressed);
@@ -163,7 +220,7 @@ dc_conn_guard *dc_conn_guard_new(SoupServer *server, const dc_conn_guard_params 
 {
     dc_conn_guard *g = g_new0(dc_conn_guard, 1);
     g->server = server;
-    g->header_timeout_ms = p->header_timeout_ms;
+    g->p = *p;
     dc_conn_limits_params lp = {
         .max_per_address = p->max_per_address,
         .max_total = p->max_total,
@@ -176,6 +233,9 @@ dc_conn_guard *dc_conn_guard_new(SoupServer *server, const dc_conn_guard_params 
     g->timed_out_log_us = g_get_monotonic_time() - LOG_INTERVAL_US;
     g->started_id = g_signal_connect(server, "request-started", G_CALLBACK(request_started), g);
     g->read_id = g_signal_connect(server, "request-read", G_CALLBACK(request_read), g);
+    g->finished_id = g_signal_connect(server, "request-finished", G_CALLBACK(request_ended), g);
+    g->aborted_id = g_signal_connect(server, "request-aborted", G_CALLBACK(request_ended), g);
+    g->reaper = g_timeout_add(REAP_MS, reap_cb, g);
     return g;
 }
 
@@ -186,6 +246,9 @@ void dc_conn_guard_free(dc_conn_guard *g)
     }
     g_clear_signal_handler(&g->started_id, g->server);
     g_clear_signal_handler(&g->read_id, g->server);
+    g_clear_signal_handler(&g->finished_id, g->server);
+    g_clear_signal_handler(&g->aborted_id, g->server);
+    g_clear_handle_id(&g->reaper, g_source_remove);
     GHashTableIter it;
     gpointer sock;
     g_hash_table_iter_init(&it, g->sockets);

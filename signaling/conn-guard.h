@@ -4,9 +4,12 @@
  * On "request-started" a socket not seen before is a new connection (libsoup
  * emits it right at accept, before TLS and before any byte is read): it is
  * counted per peer address (dc_auth_address_key(): IPv6 by /64) and in
- * total, and shut down at once over either cap. Its end is seen through a
- * weak reference on its GSocket, so WebSocket connections, which keep the
- * socket after the upgrade, count too. Between "request-started" and
+ * total, and shut down at once over either cap. It counts until its GSocket
+ * is closed (looked at when a request ends, at a cap, and every second) or
+ * finalized (a weak reference): WebSocket connections, which keep the socket
+ * after the upgrade, count too. (libsoup 3.2 closes a connection's socket at
+ * once but may keep the GSocket object long after, e.g. when the peer hung
+ * up before sending a request.) Between "request-started" and
  * "request-read" a request has header_timeout to arrive whole (head and
  * body), else the socket is shut down: this closes half-open connections,
  * slow headers and keep-alive connections idle between requests.
