@@ -19,7 +19,10 @@
  *   diemcau_site_video_fps{site,direction}
  *   diemcau_site_quality_score{site,direction}           0..100
  *   diemcau_site_mos{site}                               1..4.5
- * A sample the bridge did not give is left out (never NaN). */
+ * A sample the bridge did not give is left out (never NaN). The service
+ * appends its own (signaling/service.c, dc_service_metrics_text()):
+ *   diemcau_signal_websockets                  site WebSocket connections
+ *   diemcau_signal_pending_joins               of them open and not joined */
 #pragma once
 
 #include <stdbool.h>
