@@ -588,6 +588,19 @@ static bool load_site(GKeyFile *kf, load_ctx *c, const char *group, dc_config_si
     return true;
 }
 
+/* The per-address limits the file did not set (0) follow the meeting's
+ * size: all its sites may sit behind one address (a NAT, or loopback in
+ * tests) and connect at once. */
+static void size_default_limits(dc_config *cfg)
+{
+    if (cfg->max_pending_joins_per_address == 0) {
+        cfg->max_pending_joins_per_address = MAX(8u, (unsigned)cfg->n_sites);
+    }
+    if (cfg->max_connections_per_address == 0) {
+        cfg->max_connections_per_address = MAX(64u, 4u * (unsigned)cfg->n_sites);
+    }
+}
+
 static bool load_sites(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **error)
 {
     gsize n_groups = 0;
@@ -648,10 +661,10 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
     cfg->max_sites = 14;
     cfg->max_meetings = 64;
     cfg->max_pending_joins = 32;
-    cfg->max_pending_joins_per_address = 8;
+    cfg->max_pending_joins_per_address = 0; /* size_default_limits() */
     cfg->join_timeout_s = 10;
     cfg->max_connections = 4096;
-    cfg->max_connections_per_address = 64;
+    cfg->max_connections_per_address = 0; /* size_default_limits() */
     cfg->fd_reserve = 64;
     cfg->header_timeout_s = 10;
     cfg->max_tech_checks_per_address = 8;
@@ -670,6 +683,9 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
          load_bridge(kf, &c, cfg, error) && load_limits(kf, &c, cfg, error) &&
          load_record(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_sites(kf, &c, cfg, error);
+    if (ok) {
+        size_default_limits(cfg);
+    }
     g_array_free(c.lines, TRUE);
     return ok ? g_steal_pointer(&cfg) : NULL;
 }

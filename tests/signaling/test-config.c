@@ -48,7 +48,7 @@ static void test_default_loads(void)
     g_assert_null(cfg->public_address);
     g_assert_cmpuint(cfg->max_sites, ==, 14);
     g_assert_cmpuint(cfg->max_pending_joins, ==, 32);
-    g_assert_cmpuint(cfg->max_pending_joins_per_address, ==, 8);
+    g_assert_cmpuint(cfg->max_pending_joins_per_address, ==, 14);
     g_assert_cmpuint(cfg->join_timeout_s, ==, 10);
     g_assert_cmpuint(cfg->max_connections, ==, 4096);
     g_assert_cmpuint(cfg->max_connections_per_address, ==, 64);
@@ -113,6 +113,9 @@ static void test_minimal_defaults(void)
     g_assert_cmpuint(g_strv_length(cfg->local_addresses), ==, 0);
     g_assert_cmpuint(cfg->n_sites, ==, 1);
     g_assert_null(cfg->technician_credential);
+    /* Per-address limits not set follow the meeting's size, with a floor. */
+    g_assert_cmpuint(cfg->max_pending_joins_per_address, ==, 8);
+    g_assert_cmpuint(cfg->max_connections_per_address, ==, 64);
     /* A plain secret is still read, and listed for the startup warning. */
     g_assert_cmpstr(dc_credential_plain(cfg->sites[0].credential), ==, "abcdefgh12345678");
     g_auto(GStrv) plain = dc_config_plain_credentials(cfg);
