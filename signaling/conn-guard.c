@@ -129,15 +129,24 @@ static gboolean reap_cb(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-/* A request ended (answered or aborted): its connection may be closed. */
+/* A request ended (answered or aborted): its connection may be closed.
+ * One kept alive waits for its next request, which libsoup 3.2.3 announces
+ * (request-started) only once its first byte arrives: the deadline runs
+ * from now. Not after a WebSocket upgrade (101): the socket is the
+ * WebSocket's then. */
 static void request_ended(SoupServer *server, SoupServerMessage *msg, gpointer data)
 {
     dc_conn_guard *g = data;
     GSocket *sock = soup_server_message_get_socket(msg);
-    if (sock && g_hash_table_contains(g->sockets, sock) && release_if_closed(g, sock)) {
-        g_hash_table_remove(g->sockets, sock);
-        rearm(g);
+    if (!sock || !g_hash_table_contains(g->sockets, sock)) {
+        return;
     }
+    if (release_if_closed(g, sock)) {
+        g_hash_table_remove(g->sockets, sock);
+    } else if (soup_server_message_get_status(msg) != SOUP_STATUS_SWITCHING_PROTOCOLS) {
+        dc_conn_limits_request_started(g->limits, sock, g_get_monotonic_time());
+    }
+    rearm(g);
 }
 
 /* The peer key of @sock (dc_auth_address_key()); "?" when unknown. */

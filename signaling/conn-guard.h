@@ -9,10 +9,12 @@
  * finalized (a weak reference): WebSocket connections, which keep the socket
  * after the upgrade, count too. (libsoup 3.2 closes a connection's socket at
  * once but may keep the GSocket object long after, e.g. when the peer hung
- * up before sending a request.) Between "request-started" and
- * "request-read" a request has header_timeout to arrive whole (head and
- * body), else the socket is shut down: this closes half-open connections,
- * slow headers and keep-alive connections idle between requests.
+ * up before sending a request.) Between "request-started" (or, on a
+ * keep-alive connection, the previous request's "request-finished": libsoup
+ * 3.2.3 starts the next request only at its first byte) and "request-read"
+ * a request has header_timeout to arrive whole (head and body), else the
+ * socket is shut down: this closes half-open connections, slow headers and
+ * keep-alive connections idle between requests.
  *
  * The decisions are signaling/conn-limits (sans-IO); this file is the glue
  * to libsoup, the GLib clock and the log (domain "dc-guard", refusals at most
