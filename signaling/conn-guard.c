@@ -26,6 +26,8 @@ struct dc_conn_guard {
     guint reaper;      /* every REAP_MS */
     int64_t reaped_us; /* the last reap on a refusal */
     guint64 accepted;
+    guint64 refused_total;    /* shut down at a cap */
+    guint64 timed_out_total;  /* shut down by the header timeout */
     unsigned timed_out;       /* closed by the header timeout, not logged yet */
     int64_t timed_out_log_us; /* the last line about them */
 };
@@ -64,6 +66,7 @@ static gboolean timer_cb(gpointer data)
         /* Still counted, so still alive: its weak reference has not fired. */
         g_socket_shutdown((GSocket *)h, TRUE, TRUE, NULL);
         g->timed_out++;
+        g->timed_out_total++;
     }
     if (g->timed_out && now - g->timed_out_log_us >= LOG_INTERVAL_US) {
         g_message("closed %u connection(s) that sent no complete request within %u ms",
@@ -182,6 +185,7 @@ static bool admit(dc_conn_guard *g, GSocket *sock, int64_t now)
         return true;
     }
     g_socket_shutdown(sock, TRUE, TRUE, NULL);
+    g->refused_total++;
     if (!log) {
         return false;
     }
@@ -276,6 +280,16 @@ void dc_conn_guard_free(dc_conn_guard *g)
 guint64 dc_conn_guard_accepted(const dc_conn_guard *g)
 {
     return g->accepted;
+}
+
+guint64 dc_conn_guard_refused(const dc_conn_guard *g)
+{
+    return g->refused_total;
+}
+
+guint64 dc_conn_guard_timed_out(const dc_conn_guard *g)
+{
+    return g->timed_out_total;
 }
 
 unsigned dc_conn_guard_open(const dc_conn_guard *g)

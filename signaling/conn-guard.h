@@ -39,5 +39,8 @@ void dc_conn_guard_free(dc_conn_guard *g);
 /* Connections accepted by the server since the guard started, refused ones
  * included: the listener watchdog's sign of life (signaling/listener.h). */
 guint64 dc_conn_guard_accepted(const dc_conn_guard *g);
+/* Connections shut down at a cap, and by the header timeout, so far. */
+guint64 dc_conn_guard_refused(const dc_conn_guard *g);
+guint64 dc_conn_guard_timed_out(const dc_conn_guard *g);
 /* Connections open (counted) now. */
 unsigned dc_conn_guard_open(const dc_conn_guard *g);

@@ -19,6 +19,8 @@ struct dc_http {
     dc_service *svc;
     char *web_root;
     GHashTable *pending; /* tech_request * (owned) */
+    dc_http_metrics_fn metrics_extra;
+    void *metrics_user;
 };
 
 /* A technician request paused while its credential is checked. */
@@ -181,8 +183,11 @@ static void file_handler(SoupServer *server, SoupServerMessage *msg, const char 
 static void serve_technician(dc_http *http, SoupServerMessage *msg, const char *path)
 {
     if (strcmp(path, "/metrics") == 0) {
+        g_autofree char *text = dc_service_metrics_text(http->svc);
+        g_autofree char *extra =
+            http->metrics_extra ? http->metrics_extra(http->metrics_user) : NULL;
         respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
-                     dc_service_metrics_text(http->svc));
+                     g_strconcat(text, extra, NULL));
         return;
     }
     const char *site = NULL;
@@ -399,6 +404,12 @@ dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)
     soup_server_add_handler(server, "/metrics", metrics_handler, http, NULL);
     soup_server_add_websocket_handler(server, "/ws", NULL, NULL, ws_handler, http, NULL);
     return http;
+}
+
+void dc_http_set_metrics_extra(dc_http *http, dc_http_metrics_fn fn, void *user)
+{
+    http->metrics_extra = fn;
+    http->metrics_user = user;
 }
 
 void dc_http_free(dc_http *http)

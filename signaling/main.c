@@ -50,6 +50,35 @@ static guint64 guard_accepted(void *user)
     return dc_conn_guard_accepted(user);
 }
 
+typedef struct {
+    dc_conn_guard *guard;
+    dc_listener *listener;
+} counters;
+
+/* The guard's and the listener's counters for GET /metrics. */
+static char *counters_text(void *user)
+{
+    const counters *c = user;
+    return g_strdup_printf(
+        "# HELP diemcau_signal_connections HTTP and WebSocket connections open.\n"
+        "# TYPE diemcau_signal_connections gauge\n"
+        "diemcau_signal_connections %u\n"
+        "# HELP diemcau_signal_connections_refused_total Connections closed at accept over "
+        "[limits] max_connections(_per_address).\n"
+        "# TYPE diemcau_signal_connections_refused_total counter\n"
+        "diemcau_signal_connections_refused_total %" G_GUINT64_FORMAT "\n"
+        "# HELP diemcau_signal_header_timeouts_total Connections closed by [limits] "
+        "header_timeout.\n"
+        "# TYPE diemcau_signal_header_timeouts_total counter\n"
+        "diemcau_signal_header_timeouts_total %" G_GUINT64_FORMAT "\n"
+        "# HELP diemcau_signal_listener_revivals_total Listening sockets replaced after they "
+        "stopped accepting.\n"
+        "# TYPE diemcau_signal_listener_revivals_total counter\n"
+        "diemcau_signal_listener_revivals_total %u\n",
+        dc_conn_guard_open(c->guard), dc_conn_guard_refused(c->guard),
+        dc_conn_guard_timed_out(c->guard), c->listener ? dc_listener_revived(c->listener) : 0);
+}
+
 /* Raises the soft limit on open files to the hard one; the limit now. */
 static rlim_t raise_fd_limit(void)
 {
@@ -177,6 +206,8 @@ int main(int argc, char **argv)
     int rc = 0;
     g_autofree char *tls_line = NULL;
     dc_listener *listener = listen_on(server, cfg, guard, &tls_line, &error);
+    counters cnt = {guard, listener};
+    dc_http_set_metrics_extra(http, counters_text, &cnt);
     if (!listener) {
         g_printerr("diemcau-signal: %s\n", error->message);
         rc = 1;

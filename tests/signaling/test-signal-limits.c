@@ -215,6 +215,7 @@ static void test_header_timeout(fixture *f, gconstpointer data)
                    "after %.0f ms (header timeout 2 s)",
                    joined_ms, closed_ms);
     g_assert_cmpfloat(closed_ms, >=, 1900);
+    g_assert_cmpuint(metric(f, "diemcau_signal_header_timeouts_total"), >=, 210);
 
     g_autoptr(site) s = site_join(f, "can-loc", CRED_CAN_LOC, NULL);
     g_assert_cmpuint(get_status(f, f->http, "/", NULL, NULL), ==, 200);
@@ -439,6 +440,8 @@ static void test_fd_cap(fixture *f, gconstpointer data)
                    "%.0f ms after they were released",
                    refused, ms);
     g_assert_cmpuint(refused, >=, 150 - 64);
+    g_assert_cmpuint(metric(f, "diemcau_signal_connections_refused_total"), >=, 150 - 64);
+    g_assert_cmpuint(metric(f, "diemcau_signal_listener_revivals_total"), ==, 0);
     g_autoptr(site) chair = site_join(f, "tinh", CRED_TINH, NULL);
 }
 
@@ -459,6 +462,9 @@ static void test_fd_watchdog(fixture *f, gconstpointer data)
                    ms);
     g_autoptr(site) chair = site_join(f, "tinh", CRED_TINH, NULL);
     g_assert_cmpuint(get_status(f, f->http, "/api/roster", NULL, NULL), ==, 200);
+    guint revivals = metric(f, "diemcau_signal_listener_revivals_total");
+    g_test_message("the listener was replaced %u time(s)", revivals);
+    g_assert_cmpuint(revivals, >=, 1);
 }
 
 int main(int argc, char **argv)
