@@ -57,6 +57,17 @@ static void rearm(dc_conn_guard *g)
     g_source_attach(g->timer, g_main_context_get_thread_default());
 }
 
+/* One line per LOG_INTERVAL_US at most for the header timeouts. */
+static void log_timed_out(dc_conn_guard *g, int64_t now)
+{
+    if (g->timed_out && now - g->timed_out_log_us >= LOG_INTERVAL_US) {
+        g_message("closed %u connection(s) that sent no complete request within %u ms",
+                  g->timed_out, g->p.header_timeout_ms);
+        g->timed_out = 0;
+        g->timed_out_log_us = now;
+    }
+}
+
 static gboolean timer_cb(gpointer data)
 {
     dc_conn_guard *g = data;
@@ -68,12 +79,7 @@ static gboolean timer_cb(gpointer data)
         g->timed_out++;
         g->timed_out_total++;
     }
-    if (g->timed_out && now - g->timed_out_log_us >= LOG_INTERVAL_US) {
-        g_message("closed %u connection(s) that sent no complete request within %u ms",
-                  g->timed_out, g->p.header_timeout_ms);
-        g->timed_out = 0;
-        g->timed_out_log_us = now;
-    }
+    log_timed_out(g, now);
     const char *key;
     unsigned suppressed;
     while (dc_conn_limits_log_due(g->limits, now, &key, &suppressed)) {
@@ -126,9 +132,11 @@ static void reap(dc_conn_guard *g)
     rearm(g);
 }
 
+/* Every REAP_MS: closed sockets, and the header timeouts not logged yet. */
 static gboolean reap_cb(gpointer data)
 {
     reap(data);
+    log_timed_out(data, g_get_monotonic_time());
     return G_SOURCE_CONTINUE;
 }
 
