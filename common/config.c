@@ -167,7 +167,17 @@ static const char *const signaling_keys[] = {
 static const char *const bridge_keys[] = {
     "control_address", "control_port",    "udp_port_min",   "udp_port_max",
     "workers",         "local_addresses", "public_address", NULL};
-static const char *const limits_keys[] = {"max_sites", "max_meetings", "max_pending_joins", NULL};
+static const char *const limits_keys[] = {"max_sites",
+                                          "max_meetings",
+                                          "max_pending_joins",
+                                          "max_pending_joins_per_address",
+                                          "join_timeout",
+                                          "max_connections",
+                                          "max_connections_per_address",
+                                          "fd_reserve",
+                                          "header_timeout",
+                                          "max_technician_checks_per_address",
+                                          NULL};
 static const char *const record_keys[] = {"path", NULL};
 static const char *const site_keys[] = {"name", "role", "credential", NULL};
 
@@ -545,6 +555,43 @@ static bool load_record(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char *b
     return true;
 }
 
+/* [limits]: diemcau-signal's connection limits (signaling/conn-guard.h,
+ * signaling/service.h, signaling/http.c). */
+static bool load_signal_limits(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **error)
+{
+    static const struct {
+        const char *key;
+        guint64 min, max;
+        const char *what;
+        size_t offset;
+    } keys[] = {
+        {"max_pending_joins_per_address", 1, 10000, "a connection count",
+         G_STRUCT_OFFSET(dc_config, max_pending_joins_per_address)},
+        {"join_timeout", 1, 3600, "a number of seconds",
+         G_STRUCT_OFFSET(dc_config, join_timeout_s)},
+        {"max_connections", 1, 1000000, "a connection count",
+         G_STRUCT_OFFSET(dc_config, max_connections)},
+        {"max_connections_per_address", 1, 1000000, "a connection count",
+         G_STRUCT_OFFSET(dc_config, max_connections_per_address)},
+        {"fd_reserve", 0, 100000, "a file descriptor count",
+         G_STRUCT_OFFSET(dc_config, fd_reserve)},
+        {"header_timeout", 1, 3600, "a number of seconds",
+         G_STRUCT_OFFSET(dc_config, header_timeout_s)},
+        {"max_technician_checks_per_address", 1, 10000, "a request count",
+         G_STRUCT_OFFSET(dc_config, max_tech_checks_per_address)},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        unsigned *field = G_STRUCT_MEMBER_P(cfg, keys[i].offset);
+        guint64 n = *field;
+        if (!get_uint(kf, c, "limits", keys[i].key, keys[i].min, keys[i].max, keys[i].what, &n,
+                      error)) {
+            return false;
+        }
+        *field = (unsigned)n;
+    }
+    return true;
+}
+
 static bool load_limits(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **error)
 {
     guint64 n = cfg->max_sites;
@@ -560,7 +607,7 @@ static bool load_limits(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **erro
     }
     cfg->max_meetings = (unsigned)mm;
     cfg->max_pending_joins = (unsigned)pj;
-    return true;
+    return load_signal_limits(kf, c, cfg, error);
 }
 
 static bool load_site(GKeyFile *kf, load_ctx *c, const char *group, dc_config_site *s,
@@ -585,6 +632,19 @@ static bool load_site(GKeyFile *kf, load_ctx *c, const char *group, dc_config_si
         return false;
     }
     return true;
+}
+
+/* The per-address limits the file did not set (0) follow the meeting's
+ * size: all its sites may sit behind one address (a NAT, or loopback in
+ * tests) and connect at once. */
+static void size_default_limits(dc_config *cfg)
+{
+    if (cfg->max_pending_joins_per_address == 0) {
+        cfg->max_pending_joins_per_address = MAX(8u, (unsigned)cfg->n_sites);
+    }
+    if (cfg->max_connections_per_address == 0) {
+        cfg->max_connections_per_address = MAX(64u, 4u * (unsigned)cfg->n_sites);
+    }
 }
 
 static bool load_sites(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **error)
@@ -648,6 +708,13 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
     cfg->max_sites = 14;
     cfg->max_meetings = 64;
     cfg->max_pending_joins = 32;
+    cfg->max_pending_joins_per_address = 0; /* size_default_limits() */
+    cfg->join_timeout_s = 10;
+    cfg->max_connections = 4096;
+    cfg->max_connections_per_address = 0; /* size_default_limits() */
+    cfg->fd_reserve = 64;
+    cfg->header_timeout_s = 10;
+    cfg->max_tech_checks_per_address = 8;
 
     g_autofree char *cwd = base_dir ? NULL : g_get_current_dir();
     g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -663,6 +730,9 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
          load_bridge(kf, &c, cfg, error) && load_limits(kf, &c, cfg, error) &&
          load_record(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_sites(kf, &c, cfg, error);
+    if (ok) {
+        size_default_limits(cfg);
+    }
     g_array_free(c.lines, TRUE);
     return ok ? g_steal_pointer(&cfg) : NULL;
 }

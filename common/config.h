@@ -102,6 +102,24 @@ typedef struct {
     unsigned max_sites;         /* most sites present at once, 1..1000, default 14 */
     unsigned max_meetings;      /* bridge: most meetings at once, 1..10000, default 64 */
     unsigned max_pending_joins; /* signal: most connections not yet joined, default 32 */
+    /* diemcau-signal's resource limits (README, "Resource limits"): */
+    unsigned max_pending_joins_per_address; /* the same per peer address (an
+                                             * IPv6 peer by its /64); default
+                                             * the number of sites, at least 8 */
+    unsigned join_timeout_s;                /* a connection not joined for this
+                                             * long (to twice) is closed, 10 s */
+    unsigned max_connections;               /* HTTP and WebSocket connections at
+                                             * once, default 4096 (and at most the
+                                             * fd limit minus fd_reserve) */
+    unsigned max_connections_per_address;   /* the same per peer address;
+                                             * default 4 per site, at least 64 */
+    unsigned fd_reserve;                    /* file descriptors kept out of
+                                             * max_connections, default 64 */
+    unsigned header_timeout_s;              /* from a connection (or the end of
+                                             * its last request) to a complete
+                                             * request, default 10 s */
+    unsigned max_tech_checks_per_address;   /* technician requests waiting for
+                                             * their check per address, 8 */
 
     /* [record] */
     char *record_path; /* the meeting record (SQLite), absolute; default

@@ -212,6 +212,18 @@ void dc_auth_free(dc_auth *a)
     g_free(a);
 }
 
+bool dc_auth_known(const dc_auth *a, const dc_credential *stored, const char *given)
+{
+    if (!stored || !given || !*given) {
+        return false;
+    }
+    uint8_t mac[MAC_LEN];
+    const uint8_t *known = g_hash_table_lookup(a->cache, stored);
+    bool hit = known && mac_of(a, given, mac) && CRYPTO_memcmp(known, mac, MAC_LEN) == 0;
+    OPENSSL_cleanse(mac, sizeof mac);
+    return hit;
+}
+
 dc_auth_result dc_auth_check(dc_auth *a, const dc_credential *stored, const char *given,
                              const char *who, const char *address, dc_auth_done_fn done, void *user,
                              dc_auth_job **job_out)
@@ -222,11 +234,7 @@ dc_auth_result dc_auth_check(dc_auth *a, const dc_credential *stored, const char
     if (!stored || !given || !*given) {
         return DC_AUTH_WRONG;
     }
-    uint8_t mac[MAC_LEN];
-    const uint8_t *known = g_hash_table_lookup(a->cache, stored);
-    bool hit = known && mac_of(a, given, mac) && CRYPTO_memcmp(known, mac, MAC_LEN) == 0;
-    OPENSSL_cleanse(mac, sizeof mac);
-    if (hit) {
+    if (dc_auth_known(a, stored, given)) {
         return DC_AUTH_OK;
     }
     if (g_hash_table_size(a->jobs) >= MAX_JOBS) {

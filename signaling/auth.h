@@ -54,6 +54,12 @@ dc_auth_result dc_auth_check(dc_auth *auth, const dc_credential *stored, const c
                              const char *who, const char *address, dc_auth_done_fn done, void *user,
                              dc_auth_job **job);
 
+/* Whether @given is the secret that last verified against @stored (the
+ * cache of step 1): true means dc_auth_check() would answer DC_AUTH_OK at
+ * once. Callers that queue checks ask this first, so a right secret never
+ * waits behind wrong ones. */
+bool dc_auth_known(const dc_auth *auth, const dc_credential *stored, const char *given);
+
 /* Forgets a pending check: its callback will not be called. */
 void dc_auth_cancel(dc_auth *auth, dc_auth_job *job);
 

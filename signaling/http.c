@@ -14,7 +14,8 @@
 
 /* The web page is small; anything bigger is not ours to serve. */
 #define MAX_FILE (32 * 1024 * 1024)
-/* Technician requests waiting for their credential check; more get 503. */
+/* Technician requests waiting for their credential check, in all; more get
+ * 503. Per address: [limits] max_technician_checks_per_address. */
 #define MAX_TECH_PENDING 32
 
 struct dc_http {
@@ -22,6 +23,8 @@ struct dc_http {
     dc_service *svc;
     char *web_root;
     GHashTable *pending; /* tech_request * (owned) */
+    dc_http_metrics_fn metrics_extra;
+    void *metrics_user;
 };
 
 /* A technician request paused while its credential is checked. */
@@ -29,6 +32,7 @@ typedef struct {
     dc_http *http;
     SoupServerMessage *msg; /* a reference */
     char *path;
+    char *key; /* the peer's address key (dc_auth_address_key()) */
     dc_auth_job *job;
 } tech_request;
 
@@ -183,8 +187,11 @@ static void file_handler(SoupServer *server, SoupServerMessage *msg, const char 
 static void serve_technician(dc_http *http, SoupServerMessage *msg, const char *path)
 {
     if (strcmp(path, "/metrics") == 0) {
+        g_autofree char *text = dc_service_metrics_text(http->svc);
+        g_autofree char *extra =
+            http->metrics_extra ? http->metrics_extra(http->metrics_user) : NULL;
         respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
-                     dc_service_metrics_text(http->svc));
+                     g_strconcat(text, extra, NULL));
         return;
     }
     const char *site = NULL;
@@ -224,6 +231,7 @@ static void tech_request_free(gpointer p)
     tech_request *r = p;
     g_object_unref(r->msg);
     g_free(r->path);
+    g_free(r->key);
     g_free(r);
 }
 
@@ -241,11 +249,26 @@ static void tech_checked(void *user, bool ok)
     tech_request_free(r);
 }
 
+/* Technician requests from @key waiting for their check. */
+static unsigned pending_from(dc_http *http, const char *key)
+{
+    unsigned n = 0;
+    GHashTableIter it;
+    gpointer p;
+    g_hash_table_iter_init(&it, http->pending);
+    while (g_hash_table_iter_next(&it, &p, NULL)) {
+        n += strcmp(((tech_request *)p)->key, key) == 0;
+    }
+    return n;
+}
+
 /* The technician role: "Authorization: Bearer <technician credential>",
  * checked by signaling/auth (cached once right; slowed down per address
  * after wrong ones). With @open_on_loopback, a loopback peer needs none.
  * Serves @path when allowed, else answers 401 with a JSON error (503 when
- * too many checks are under way). The message may be paused meanwhile. */
+ * too many checks are under way: MAX_TECH_PENDING in all, or [limits]
+ * max_technician_checks_per_address from the peer's address; a token that
+ * was right before skips both). The message may be paused meanwhile. */
 static void technician(dc_http *http, SoupServerMessage *msg, const char *path,
                        bool open_on_loopback)
 {
@@ -272,7 +295,15 @@ static void technician(dc_http *http, SoupServerMessage *msg, const char *path,
         refuse_technician(msg, path, "technician credential required (Authorization: Bearer ...)");
         return;
     }
-    if (g_hash_table_size(http->pending) >= MAX_TECH_PENDING) {
+    /* A token that was right before is answered at once, never queued
+     * behind wrong ones (even from the address that sends them). */
+    if (dc_auth_known(dc_service_auth(http->svc), cfg->technician_credential, given)) {
+        serve_technician(http, msg, path);
+        return;
+    }
+    g_autofree char *key = dc_auth_address_key(soup_server_message_get_remote_host(msg));
+    if (g_hash_table_size(http->pending) >= MAX_TECH_PENDING ||
+        pending_from(http, key) >= cfg->max_tech_checks_per_address) {
         busy(msg);
         return;
     }
@@ -280,6 +311,7 @@ static void technician(dc_http *http, SoupServerMessage *msg, const char *path,
     r->http = http;
     r->msg = g_object_ref(msg);
     r->path = g_strdup(path);
+    r->key = g_steal_pointer(&key);
     switch (dc_auth_check(dc_service_auth(http->svc), cfg->technician_credential, given,
                           "technician", soup_server_message_get_remote_host(msg), tech_checked, r,
                           &r->job)) {
@@ -399,6 +431,12 @@ dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root)
     soup_server_add_handler(server, "/metrics", metrics_handler, http, NULL);
     dc_ws_server_add(server, "/ws", DC_SESSION_MAX_MESSAGE, ws_check, ws_accept, http);
     return http;
+}
+
+void dc_http_set_metrics_extra(dc_http *http, dc_http_metrics_fn fn, void *user)
+{
+    http->metrics_extra = fn;
+    http->metrics_user = user;
 }
 
 void dc_http_free(dc_http *http)

@@ -15,6 +15,12 @@ typedef struct dc_http dc_http;
 dc_http *dc_http_new(SoupServer *server, dc_service *svc, const char *web_root);
 void dc_http_free(dc_http *http);
 
+/* More Prometheus text for GET /metrics (the connection guard's and the
+ * listener's counters, which main.c owns): @fn(@user) returns it, freed
+ * with g_free(). */
+typedef char *(*dc_http_metrics_fn)(void *user);
+void dc_http_set_metrics_extra(dc_http *http, dc_http_metrics_fn fn, void *user);
+
 /* The MIME type for a file name, by extension ("application/octet-stream"
  * when unknown). Static string. */
 const char *dc_http_mime_type(const char *filename);

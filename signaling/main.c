@@ -15,15 +15,19 @@
  * start: it never falls back to plain HTTP. */
 #define G_LOG_DOMAIN "dc-signal"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "common/config.h"
 #include "common/tls.h"
 #include "signaling/bridge-link.h"
+#include "signaling/conn-guard.h"
 #include "signaling/http.h"
+#include "signaling/listener.h"
 #include "signaling/service.h"
 #include "signaling/tls.h"
 
@@ -41,24 +45,86 @@ static gboolean flag_cb(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* The port actually bound (port 0 in the config picks one). */
-static unsigned bound_port(SoupServer *server)
+static guint64 guard_accepted(void *user)
 {
-    unsigned port = 0;
-    GSList *listeners = soup_server_get_listeners(server);
-    if (listeners) {
-        g_autoptr(GSocketAddress) a = g_socket_get_local_address(listeners->data, NULL);
-        if (a && G_IS_INET_SOCKET_ADDRESS(a)) {
-            port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
+    return dc_conn_guard_accepted(user);
+}
+
+typedef struct {
+    dc_conn_guard *guard;
+    dc_listener *listener;
+} counters;
+
+/* The guard's and the listener's counters for GET /metrics. */
+static char *counters_text(void *user)
+{
+    const counters *c = user;
+    return g_strdup_printf(
+        "# HELP diemcau_signal_connections HTTP and WebSocket connections open.\n"
+        "# TYPE diemcau_signal_connections gauge\n"
+        "diemcau_signal_connections %u\n"
+        "# HELP diemcau_signal_connections_refused_total Connections closed at accept over "
+        "[limits] max_connections(_per_address).\n"
+        "# TYPE diemcau_signal_connections_refused_total counter\n"
+        "diemcau_signal_connections_refused_total %" G_GUINT64_FORMAT "\n"
+        "# HELP diemcau_signal_header_timeouts_total Connections closed by [limits] "
+        "header_timeout.\n"
+        "# TYPE diemcau_signal_header_timeouts_total counter\n"
+        "diemcau_signal_header_timeouts_total %" G_GUINT64_FORMAT "\n"
+        "# HELP diemcau_signal_listener_revivals_total Listening sockets replaced after they "
+        "stopped accepting.\n"
+        "# TYPE diemcau_signal_listener_revivals_total counter\n"
+        "diemcau_signal_listener_revivals_total %u\n",
+        dc_conn_guard_open(c->guard), dc_conn_guard_refused(c->guard),
+        dc_conn_guard_timed_out(c->guard), c->listener ? dc_listener_revived(c->listener) : 0);
+}
+
+/* Raises the soft limit on open files to the hard one; the limit now. */
+static rlim_t raise_fd_limit(void)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0) {
+        g_warning("getrlimit(RLIMIT_NOFILE): %s", g_strerror(errno));
+        return 1024;
+    }
+    rlim_t was = r.rlim_cur;
+    /* "unlimited" is not a value setrlimit() takes for open files. */
+    rlim_t want = r.rlim_max == RLIM_INFINITY ? 1048576 : r.rlim_max;
+    if (want > r.rlim_cur) {
+        r.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &r) != 0) {
+            g_warning("setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)want,
+                      g_strerror(errno));
+            r.rlim_cur = was;
         }
     }
-    g_slist_free(listeners);
-    return port;
+    g_message("file descriptor limit: %llu (was %llu, hard limit %llu)",
+              (unsigned long long)r.rlim_cur, (unsigned long long)was,
+              r.rlim_max == RLIM_INFINITY ? 0ULL : (unsigned long long)r.rlim_max);
+    return r.rlim_cur;
+}
+
+/* The connection guard's caps: [limits], and in all no more than the file
+ * descriptor limit minus [limits] fd_reserve. */
+static dc_conn_guard *guard_new(SoupServer *server, const dc_config *cfg)
+{
+    rlim_t fds = raise_fd_limit();
+    rlim_t room = fds > cfg->fd_reserve ? fds - cfg->fd_reserve : 1;
+    dc_conn_guard_params p = {
+        .max_per_address = cfg->max_connections_per_address,
+        .max_total = room < cfg->max_connections ? (unsigned)room : cfg->max_connections,
+        .header_timeout_ms = cfg->header_timeout_s * 1000,
+    };
+    g_message("connections: at most %u in all, %u per address; a request must arrive within "
+              "%u s",
+              p.max_total, p.max_per_address, cfg->header_timeout_s);
+    return dc_conn_guard_new(server, &p);
 }
 
 /* Listens on the config's address, with HTTPS when [signaling] tls says
  * so; *@tls_line gets the certificate's description then. */
-static bool listen_on(SoupServer *server, const dc_config *cfg, char **tls_line, GError **error)
+static dc_listener *listen_on(SoupServer *server, const dc_config *cfg, dc_conn_guard *guard,
+                              char **tls_line, GError **error)
 {
     SoupServerListenOptions flags = 0;
     dc_tls_decision d = dc_tls_decide(cfg->signal_address, cfg->tls);
@@ -66,7 +132,7 @@ static bool listen_on(SoupServer *server, const dc_config *cfg, char **tls_line,
         bool generated = false;
         g_autoptr(GTlsCertificate) cert = dc_signal_tls_load(cfg, &generated, error);
         if (!cert) {
-            return false;
+            return NULL;
         }
         soup_server_set_tls_certificate(server, cert);
         flags |= SOUP_SERVER_LISTEN_HTTPS;
@@ -78,14 +144,14 @@ static bool listen_on(SoupServer *server, const dc_config *cfg, char **tls_line,
                   cfg->signal_address, cfg->path);
     }
     g_autoptr(GInetAddress) ip = g_inet_address_new_from_string(cfg->signal_address);
-    g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(ip, cfg->signal_port);
     g_autoptr(GError) e = NULL;
-    if (!soup_server_listen(server, addr, flags, &e)) {
+    dc_listener *l =
+        dc_listener_new(server, ip, cfg->signal_port, flags, guard_accepted, guard, &e);
+    if (!l) {
         g_set_error(error, e->domain, e->code, "%s: cannot listen on %s port %u: %s", cfg->path,
                     cfg->signal_address, cfg->signal_port, e->message);
-        return false;
     }
-    return true;
+    return l;
 }
 
 /* Closes every site connection and runs the loop until they are closed, or
@@ -136,9 +202,13 @@ int main(int argc, char **argv)
     dc_service *svc = dc_service_new(cfg);
     SoupServer *server = soup_server_new("server-header", "diemcau-signal ", NULL);
     dc_http *http = dc_http_new(server, svc, cfg->web_root);
+    dc_conn_guard *guard = guard_new(server, cfg);
     int rc = 0;
     g_autofree char *tls_line = NULL;
-    if (!listen_on(server, cfg, &tls_line, &error)) {
+    dc_listener *listener = listen_on(server, cfg, guard, &tls_line, &error);
+    counters cnt = {guard, listener};
+    dc_http_set_metrics_extra(http, counters_text, &cnt);
+    if (!listener) {
         g_printerr("diemcau-signal: %s\n", error->message);
         rc = 1;
     } else {
@@ -150,7 +220,7 @@ int main(int argc, char **argv)
         printf("diemcau-signal: meeting %s listening on %s://%s%s%s:%u/ (sites: /ws), "
                "bridge %s\n",
                cfg->meeting_id, dc_tls_scheme(cfg), v6 ? "[" : "", cfg->signal_address,
-               v6 ? "]" : "", bound_port(server), bridge);
+               v6 ? "]" : "", dc_listener_port(listener), bridge);
         if (tls_line) {
             printf("diemcau-signal: %s\n", tls_line);
         }
@@ -162,8 +232,10 @@ int main(int argc, char **argv)
         g_source_remove(sigterm);
         drain(svc);
     }
+    dc_listener_free(listener);
     dc_http_free(http);
     soup_server_disconnect(server);
+    dc_conn_guard_free(guard);
     g_object_unref(server);
     dc_service_free(svc);
     /* Let cancelled operations finish so that nothing is left allocated. */

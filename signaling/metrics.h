@@ -19,7 +19,15 @@
  *   diemcau_site_video_fps{site,direction}
  *   diemcau_site_quality_score{site,direction}           0..100
  *   diemcau_site_mos{site}                               1..4.5
- * A sample the bridge did not give is left out (never NaN). */
+ * A sample the bridge did not give is left out (never NaN). The service
+ * appends its own (signaling/service.c, dc_service_metrics_text()):
+ *   diemcau_signal_websockets                  site WebSocket connections
+ *   diemcau_signal_pending_joins               of them open and not joined
+ * and main.c (through signaling/http) the connection guard's and listener's:
+ *   diemcau_signal_connections                 HTTP and WebSocket connections
+ *   diemcau_signal_connections_refused_total   closed at accept over a cap
+ *   diemcau_signal_header_timeouts_total       closed by the header timeout
+ *   diemcau_signal_listener_revivals_total     listening sockets replaced */
 #pragma once
 
 #include <stdbool.h>

@@ -23,10 +23,6 @@
 #define CLOSE_TOO_MANY 4002
 #define CLOSE_LOST 4010
 
-/* A connection that has never joined is closed (4002) after 10 to 20 s, so
- * that idle connections cannot hold the max_pending_joins slots. */
-#define JOIN_SWEEP_S 10
-
 /* How often the bridge is asked for statistics (docs/control.md, "stats"). */
 #define STATS_POLL_MS 1000
 
@@ -387,6 +383,11 @@ static void on_site_message(void *user, dc_session *s, const dc_client_msg *m)
         break;
     case DC_CLIENT_LEAVE:
         detach(svc, s, "left");
+        /* Not joined any more: the connection holds a pending slot again
+         * and has [limits] join_timeout to rejoin (else a site's secret
+         * would hold slots for good by joining and leaving). */
+        g_hash_table_remove(svc->ever_joined, s);
+        g_hash_table_remove(svc->unjoined, s);
         return;
     case DC_CLIENT_CHAIR:
         dc_host_command(svc->host, site, m);
@@ -600,8 +601,8 @@ static const dc_bridge_link_callbacks bridge_cb = {
 /* ------------------------------------------------------------------------ */
 /* Lifetime                                                                 */
 
-/* Closes the connections that were there, never joined, at the last sweep
- * and still have not. */
+/* Closes the connections that were there, not joined, at the last sweep
+ * (every [limits] join_timeout) and still are not: never joined, or left. */
 static gboolean join_sweep_cb(gpointer data)
 {
     dc_service *svc = data;
@@ -623,7 +624,8 @@ static gboolean join_sweep_cb(gpointer data)
     }
     /* Closed after the walk: closing may remove a session from the array. */
     for (guint i = 0; i < late->len; i++) {
-        g_message("closing %s: no join within %d s", dc_session_peer(late->pdata[i]), JOIN_SWEEP_S);
+        g_message("closing %s: no join within %u s", dc_session_peer(late->pdata[i]),
+                  svc->cfg->join_timeout_s);
         dc_session_close(late->pdata[i], CLOSE_TOO_MANY, "no join");
     }
     return G_SOURCE_CONTINUE;
@@ -645,7 +647,7 @@ dc_service *dc_service_new(const dc_config *cfg)
     svc->joining = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, pending_join_free);
     svc->ever_joined = g_hash_table_new(g_direct_hash, g_direct_equal);
     svc->unjoined = g_hash_table_new(g_direct_hash, g_direct_equal);
-    svc->join_sweep = g_timeout_add_seconds(JOIN_SWEEP_S, join_sweep_cb, svc);
+    svc->join_sweep = g_timeout_add_seconds(cfg->join_timeout_s, join_sweep_cb, svc);
     g_autoptr(GError) herr = NULL;
     svc->host = dc_host_new(cfg, cfg->record_path, svc->roster, &host_cb, svc, &herr);
     if (!svc->host) {
@@ -665,6 +667,38 @@ void dc_service_start(dc_service *svc)
     }
 }
 
+/* Open connections not joined (a join being checked, never joined, or
+ * left): the pending-join slots in use; *@from_address gets those of
+ * @address's key (dc_auth_address_key(): IPv6 by /64). Closing connections
+ * hold none. */
+static unsigned pending_joins(const dc_service *svc, const char *address, unsigned *from_address)
+{
+    g_autofree char *key = dc_auth_address_key(address);
+    unsigned pending = 0;
+    *from_address = 0;
+    for (guint i = 0; i < svc->sessions->len; i++) {
+        dc_session *o = svc->sessions->pdata[i];
+        if (dc_session_site(o) || !dc_session_is_open(o)) {
+            continue;
+        }
+        pending++;
+        g_autofree char *k = dc_auth_address_key(dc_session_address(o));
+        *from_address += strcmp(k, key) == 0;
+    }
+    return pending;
+}
+
+unsigned dc_service_pending_joins(const dc_service *svc)
+{
+    unsigned from_address;
+    return pending_joins(svc, NULL, &from_address);
+}
+
+unsigned dc_service_connections(const dc_service *svc)
+{
+    return svc->sessions->len;
+}
+
 void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer,
                        const char *address, const char *resume)
 {
@@ -678,11 +712,15 @@ void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const cha
         dc_session_close(s, CLOSE_TOO_MANY, "too many connections");
         return;
     }
-    unsigned pending = 0;
-    for (guint i = 0; i < svc->sessions->len; i++) {
-        pending += dc_session_site(svc->sessions->pdata[i]) == NULL;
-    }
-    if (pending > svc->cfg->max_pending_joins) {
+    unsigned from_address = 0;
+    unsigned pending = pending_joins(svc, dc_session_address(s), &from_address);
+    if (from_address > svc->cfg->max_pending_joins_per_address) {
+        g_warning("%u connections from %s have not joined ([limits] "
+                  "max_pending_joins_per_address = %u); refusing %s",
+                  from_address, address ? address : "?", svc->cfg->max_pending_joins_per_address,
+                  peer);
+        dc_session_close(s, CLOSE_TOO_MANY, "too many pending joins from this address");
+    } else if (pending > svc->cfg->max_pending_joins) {
         g_warning("%u connections have not joined ([limits] max_pending_joins = %u); refusing %s",
                   pending, svc->cfg->max_pending_joins, peer);
         dc_session_close(s, CLOSE_TOO_MANY, "too many pending joins");
@@ -721,8 +759,18 @@ dc_auth *dc_service_auth(dc_service *svc)
 
 char *dc_service_metrics_text(const dc_service *svc)
 {
-    return dc_metrics_text(svc->stats, svc->roster, dc_bridge_link_is_ready(svc->link),
-                           g_get_monotonic_time());
+    g_autofree char *media = dc_metrics_text(
+        svc->stats, svc->roster, dc_bridge_link_is_ready(svc->link), g_get_monotonic_time());
+    return g_strdup_printf("%s"
+                           "# HELP diemcau_signal_websockets Site WebSocket connections, "
+                           "closing ones included.\n"
+                           "# TYPE diemcau_signal_websockets gauge\n"
+                           "diemcau_signal_websockets %u\n"
+                           "# HELP diemcau_signal_pending_joins Open site connections not "
+                           "joined (pending-join slots in use).\n"
+                           "# TYPE diemcau_signal_pending_joins gauge\n"
+                           "diemcau_signal_pending_joins %u\n",
+                           media, dc_service_connections(svc), dc_service_pending_joins(svc));
 }
 
 void dc_service_free(dc_service *svc)

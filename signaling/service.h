@@ -33,6 +33,12 @@ void dc_service_start(dc_service *svc);
 void dc_service_accept(dc_service *svc, SoupWebsocketConnection *conn, const char *peer,
                        const char *address, const char *resume);
 
+/* Open WebSocket connections not joined (each holds one of [limits]
+ * max_pending_joins; per address at most max_pending_joins_per_address),
+ * and WebSocket connections in all (closing ones included). */
+unsigned dc_service_pending_joins(const dc_service *svc);
+unsigned dc_service_connections(const dc_service *svc);
+
 /* Starts closing every site connection (1001 going away); returns the number
  * still open. Call again (after iterating the main context) until 0. */
 unsigned dc_service_close_all(dc_service *svc);

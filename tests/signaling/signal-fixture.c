@@ -186,12 +186,13 @@ static void write_config(fixture *f, guint bridge_port, const char *meeting_extr
 
     g_autofree char *text = g_strdup_printf(
         "[meeting]\nid = hatinh-test\ntitle = Hội nghị thử\n%s"
-        "[signaling]\naddress = 127.0.0.1\nport = 0\nweb_root = web\n"
+        "[signaling]\naddress = 127.0.0.1\nport = 0\nweb_root = web\n%s"
         "[bridge]\ncontrol_address = 127.0.0.1\ncontrol_port = %u\n"
         "[site.tinh]\nname = Công an tỉnh Hà Tĩnh\nrole = chair\ncredential = " HASH_TINH "\n"
         "[site.can-loc]\nname = Huyện Can Lộc\nrole = district\ncredential = " HASH_CAN_LOC "\n"
         "[site.duc-tho]\nname = Huyện Đức Thọ\nrole = district\ncredential = " HASH_DUC_THO "\n",
-        meeting_extra ? meeting_extra : "", bridge_port);
+        meeting_extra ? meeting_extra : "", f->signaling_extra ? f->signaling_extra : "",
+        bridge_port);
     f->config = g_build_filename(f->dir, "test.ini", NULL);
     g_assert_true(g_file_set_contents(f->config, text, -1, NULL));
 }
@@ -217,9 +218,11 @@ void setup(fixture *f, gconstpointer data)
     g_assert_true(soup_server_listen_local(f->bridge, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
     write_config(f, ts_bound_port(f->bridge), data);
 
-    const char *argv[] = {signal_bin, "--config", f->config, NULL};
+    g_autofree char *nofile = f->nofile ? g_strdup_printf("--nofile=%s", f->nofile) : NULL;
+    const char *plain[] = {signal_bin, "--config", f->config, NULL};
+    const char *limited[] = {"prlimit", nofile, "--", signal_bin, "--config", f->config, NULL};
     guint port;
-    f->proc = ts_spawn_http(argv, WAIT_MS, &port);
+    f->proc = ts_spawn_http(nofile ? limited : plain, WAIT_MS, &port);
     g_assert_cmpuint(port, >, 0);
     f->base = g_strdup_printf("http://127.0.0.1:%u", port);
     f->ws_url = g_strdup_printf("ws://127.0.0.1:%u/ws", port);
@@ -257,14 +260,24 @@ void teardown(fixture *f, gconstpointer data)
 /* ------------------------------------------------------------------------ */
 /* Helpers over the fixture                                                 */
 
-site *site_open_url(fixture *f, const char *url)
+static site *site_open_session(SoupSession *http, const char *url)
 {
     site *s = g_new0(site, 1);
     s->in.tag = "type";
-    s->conn = ts_ws_connect(f->http, url, WAIT_MS);
+    s->conn = ts_ws_connect(http, url, WAIT_MS);
     g_signal_connect(s->conn, "message", G_CALLBACK(site_on_message), s);
     g_signal_connect(s->conn, "closed", G_CALLBACK(site_on_closed), s);
     return s;
+}
+
+site *site_open_url(fixture *f, const char *url)
+{
+    return site_open_session(f->http, url);
+}
+
+site *site_open_with(fixture *f, SoupSession *http)
+{
+    return site_open_session(http, f->ws_url);
 }
 
 site *site_open(fixture *f)

@@ -55,6 +55,11 @@ typedef struct {
     const char *bridge_id;         /* answered to hello */
     guint hellos;
 
+    /* Set before setup() (test-signal-limits.c): more [signaling] keys, and
+     * the service's RLIMIT_NOFILE (started through prlimit); NULL: none. */
+    const char *signaling_extra;
+    const char *nofile;
+
     GSubprocess *proc;
     char *base; /* http://127.0.0.1:PORT */
     char *ws_url;
@@ -89,6 +94,8 @@ void teardown(fixture *f, gconstpointer data);
  * join as id with cred (the session id into *session when not NULL). */
 site *site_open_url(fixture *f, const char *url);
 site *site_open(fixture *f);
+/* The same through another client session (e.g. bound to 127.0.0.2). */
+site *site_open_with(fixture *f, SoupSession *http);
 site *site_join(fixture *f, const char *id, const char *cred, char **session);
 /* Checks on what the service sent: a roster message's entry for id, its
  * presence and state, and the bridge op for a site's endpoint. */

@@ -47,6 +47,14 @@ static void test_default_loads(void)
     g_assert_cmpstr(cfg->local_addresses[0], ==, "127.0.0.1");
     g_assert_null(cfg->public_address);
     g_assert_cmpuint(cfg->max_sites, ==, 14);
+    g_assert_cmpuint(cfg->max_pending_joins, ==, 32);
+    g_assert_cmpuint(cfg->max_pending_joins_per_address, ==, 14);
+    g_assert_cmpuint(cfg->join_timeout_s, ==, 10);
+    g_assert_cmpuint(cfg->max_connections, ==, 4096);
+    g_assert_cmpuint(cfg->max_connections_per_address, ==, 64);
+    g_assert_cmpuint(cfg->fd_reserve, ==, 64);
+    g_assert_cmpuint(cfg->header_timeout_s, ==, 10);
+    g_assert_cmpuint(cfg->max_tech_checks_per_address, ==, 8);
     g_assert_true(g_path_is_absolute(cfg->web_root));
     g_assert_true(g_str_has_suffix(cfg->web_root, "/web"));
 
@@ -106,6 +114,9 @@ static void test_minimal_defaults(void)
     g_assert_cmpuint(cfg->n_sites, ==, 1);
     g_assert_null(cfg->technician_credential);
     g_assert_cmpuint(g_strv_length(cfg->allowed_origins), ==, 0);
+    /* Per-address limits not set follow the meeting's size, with a floor. */
+    g_assert_cmpuint(cfg->max_pending_joins_per_address, ==, 8);
+    g_assert_cmpuint(cfg->max_connections_per_address, ==, 64);
     /* A plain secret is still read, and listed for the startup warning. */
     g_assert_cmpstr(dc_credential_plain(cfg->sites[0].credential), ==, "abcdefgh12345678");
     g_auto(GStrv) plain = dc_config_plain_credentials(cfg);
@@ -257,6 +268,26 @@ static const struct {
      MEETING "title = H\xe0 T\xecnh\n" CHAIR,
      DC_CONFIG_ERROR_SYNTAX,
      {":3:", "UTF-8", ""}},
+    {"header timeout zero",
+     MEETING "[limits]\nheader_timeout = 0\n" CHAIR,
+     DC_CONFIG_ERROR_INVALID,
+     {":4:", "[limits] header_timeout", "number of seconds"}},
+    {"per-address connections not a number",
+     MEETING "[limits]\nmax_connections = 100\nmax_connections_per_address = 8x\n" CHAIR,
+     DC_CONFIG_ERROR_INVALID,
+     {":5:", "[limits] max_connections_per_address", "connection count"}},
+    {"fd reserve too big",
+     MEETING "[limits]\nfd_reserve = 1000000\n" CHAIR,
+     DC_CONFIG_ERROR_INVALID,
+     {":4:", "[limits] fd_reserve", "from 0 to 100000"}},
+    {"technician checks per address zero",
+     MEETING "[limits]\nmax_technician_checks_per_address = 0\n" CHAIR,
+     DC_CONFIG_ERROR_INVALID,
+     {":4:", "[limits] max_technician_checks_per_address", "request count"}},
+    {"pending joins per address zero",
+     MEETING "[limits]\njoin_timeout = 5\nmax_pending_joins_per_address = 0\n" CHAIR,
+     DC_CONFIG_ERROR_INVALID,
+     {":5:", "[limits] max_pending_joins_per_address", "connection count"}},
     {"empty value",
      MEETING "[signaling]\naddress =\n" CHAIR,
      DC_CONFIG_ERROR_INVALID,
