@@ -5,7 +5,7 @@
  * Every upgrade must carry a valid Authorization header (common/control-auth)
  * and no Origin header; others are closed at once with 1008 before any
  * handler runs, and logged with the peer's address at most once per 5 s.
- * Links are capped in total and per address.
+ * Links are capped in total, and those holding no meeting per address.
  *
  * It owns the meetings (created on hello or on the first command naming
  * them, each put on a worker round-robin). A meeting is bound to the link
