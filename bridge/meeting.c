@@ -523,7 +523,7 @@ void dc_meeting_answer(dc_meeting *m, const char *site, const char *session, con
         return;
     }
     if (!ms->ep || !ms->answer_pending) {
-        emit_error(m, (unsigned)i, "answer without a pending offer");
+        emit_error_session(m, (unsigned)i, session, "answer without a pending offer");
         return;
     }
     dc_router_site_params *p = g_new0(dc_router_site_params, 1);
