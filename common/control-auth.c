@@ -203,7 +203,9 @@ void dc_control_auth_replay_free(dc_control_auth_replay *r)
 static void replay_expire(dc_control_auth_replay *r, int64_t now_s)
 {
     for (unsigned i = 0; i < r->len;) {
-        if (now_s - r->entries[i].seen_s >= DC_CONTROL_AUTH_REPLAY_S ||
+        /* Kept through now = seen + 120 inclusive: a header of t = seen + 60
+         * is still fresh then. */
+        if (now_s - r->entries[i].seen_s > DC_CONTROL_AUTH_REPLAY_S ||
             r->entries[i].seen_s > now_s + DC_CONTROL_AUTH_REPLAY_S) /* clock stepped back */
             r->entries[i] = r->entries[--r->len];
         else

@@ -125,6 +125,11 @@ static void test_verify(void)
     g_assert_cmpint(dc_control_auth_verify(s, r, once, T0), ==, DC_CONTROL_AUTH_REPLAYED);
     g_assert_cmpint(dc_control_auth_verify(s, r, once, T0 + 60), ==, DC_CONTROL_AUTH_REPLAYED);
     g_assert_cmpint(dc_control_auth_verify(s, r, once, T0 + 61), ==, DC_CONTROL_AUTH_STALE);
+    /* The last second a header is fresh, its nonce is still remembered:
+     * signed 60 s ahead of the bridge's clock, replayed 120 s later. */
+    g_autofree char *ahead = dc_control_auth_sign(s, T0 + 1000 + 60);
+    g_assert_cmpint(dc_control_auth_verify(s, r, ahead, T0 + 1000), ==, DC_CONTROL_AUTH_OK);
+    g_assert_cmpint(dc_control_auth_verify(s, r, ahead, T0 + 1120), ==, DC_CONTROL_AUTH_REPLAYED);
     dc_control_auth_replay_free(r);
 
     /* A full table refuses until its entries age out; bad macs never fill
@@ -140,8 +145,9 @@ static void test_verify(void)
     }
     g_autofree char *late = dc_control_auth_sign(s, T0 + 100);
     g_assert_cmpint(dc_control_auth_verify(s, r, late, T0 + 100), ==, DC_CONTROL_AUTH_FULL);
-    /* 120 s after the first: one slot free again. */
-    g_assert_cmpint(dc_control_auth_verify(s, r, late, T0 + 120), ==, DC_CONTROL_AUTH_OK);
+    g_assert_cmpint(dc_control_auth_verify(s, r, late, T0 + 120), ==, DC_CONTROL_AUTH_FULL);
+    /* More than 120 s after the first: one slot free again. */
+    g_assert_cmpint(dc_control_auth_verify(s, r, late, T0 + 121), ==, DC_CONTROL_AUTH_OK);
     dc_control_auth_replay_free(r);
 }
 
