@@ -482,8 +482,11 @@ static void log_refusal(dc_control *c, const char *peer, const char *why)
         c->refusals_suppressed++;
         return;
     }
-    g_warning("control link from %s refused: %s (%u suppressed)", peer, why,
-              c->refusals_suppressed);
+    if (c->refusals_suppressed)
+        g_warning("control link from %s refused: %s (%u suppressed)", peer, why,
+                  c->refusals_suppressed);
+    else
+        g_warning("control link from %s refused: %s", peer, why);
     c->refusal_logged_us = now;
     c->refusals_suppressed = 0;
 }

@@ -102,8 +102,16 @@ static void lost(dc_bridge_link *link, const char *why)
 static void on_closed(SoupWebsocketConnection *conn, gpointer data)
 {
     dc_bridge_link *link = data;
-    g_autofree char *why =
-        g_strdup_printf("closed (code %u)", soup_websocket_connection_get_close_code(conn));
+    gushort code = soup_websocket_connection_get_close_code(conn);
+    const char *reason = soup_websocket_connection_get_close_data(conn);
+    /* 1008 "authentication failed": the two programs hold different secrets
+     * (docs/control.md, "Authentication"). */
+    g_autofree char *why = g_strdup_printf(
+        "closed (code %u%s%s)%s", code, reason && *reason ? ": " : "", reason ? reason : "",
+        code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION
+            ? "; check that [bridge] control_secret_file is the bridge's secret and the clocks "
+              "agree within 60 s"
+            : "");
     lost(link, why);
 }
 
