@@ -10,6 +10,7 @@
  */
 #include <glib-unix.h>
 #include <glib.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "bridge/control.h"
 #include "bridge/worker.h"
 #include "common/config.h"
+#include "common/control-auth.h"
 #include "core/dtls.h"
 #include "core/srtp.h"
 
@@ -31,12 +33,15 @@ int main(int argc, char **argv)
 {
     g_autofree char *config_path = NULL;
     gboolean no_batch = FALSE, stock_srtp = FALSE;
+    gint silence_ms = 0;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "deployment file (INI)", "FILE"},
         {"no-batch-send", 0, 0, G_OPTION_ARG_NONE, &no_batch,
          "one nice_agent_send() per packet (no send queue; for comparisons)", NULL},
         {"stock-srtp", 0, 0, G_OPTION_ARG_NONE, &stock_srtp,
          "libsrtp's own ciphers instead of OpenSSL's (for comparisons)", NULL},
+        {"test-owner-silence-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &silence_ms,
+         "tests only: a meeting's control link silent this long may be taken over", "MS"},
         {NULL},
     };
     g_autoptr(GOptionContext) opts = g_option_context_new("- diemcau media bridge (SFU)");
@@ -55,6 +60,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "diemcau-bridge: %s\n", error->message);
         return 1;
     }
+    /* Made here when diemcau-signal has not made it yet. */
+    uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN];
+    bool made = false;
+    if (!dc_control_auth_load_secret(config->control_secret_file, secret, &made, &error)) {
+        fprintf(stderr, "diemcau-bridge: %s: [bridge] control_secret_file: %s\n", config->path,
+                error->message);
+        return 1;
+    }
+    if (made)
+        g_message("control link secret made: %s (copy it, mode 0600, to a diemcau-signal on "
+                  "another host)",
+                  config->control_secret_file);
     /* Before any session: the first call chooses for the process. */
     if (dc_srtp_global_init(stock_srtp ? DC_SRTP_CRYPTO_STOCK : DC_SRTP_CRYPTO_OPENSSL) < 0) {
         fprintf(stderr, "diemcau-bridge: libsrtp did not initialise\n");
@@ -67,7 +84,10 @@ int main(int argc, char **argv)
     }
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     dc_workers *workers = dc_workers_new(config->workers, !no_batch);
-    dc_control *control = dc_control_new(config, workers, cert, &error);
+    dc_control *control = dc_control_new(config, workers, cert, secret, &error);
+    OPENSSL_cleanse(secret, sizeof secret);
+    if (control && silence_ms > 0)
+        dc_control_set_owner_silence(control, (int64_t)silence_ms * 1000);
     int rc = 0;
     if (!control) {
         fprintf(stderr, "diemcau-bridge: control link on %s:%u: %s\n", config->bridge_address,

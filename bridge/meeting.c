@@ -51,7 +51,9 @@ struct dc_meeting {
 
 /* ---- messages to the signaling service ---- */
 
-static JsonBuilder *msg_begin(dc_meeting *m, const char *op, unsigned site)
+/* session: the one the message is about; NULL = the site's current one. */
+static JsonBuilder *msg_begin_session(dc_meeting *m, const char *op, unsigned site,
+                                      const char *session)
 {
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
@@ -62,11 +64,18 @@ static JsonBuilder *msg_begin(dc_meeting *m, const char *op, unsigned site)
     json_builder_set_member_name(b, "endpoint");
     json_builder_add_string_value(b, m->site_ids[site]);
     /* The signaling service drops messages of a replaced session. */
-    if (m->sites[site].session) {
+    if (!session)
+        session = m->sites[site].session;
+    if (session) {
         json_builder_set_member_name(b, "session");
-        json_builder_add_string_value(b, m->sites[site].session);
+        json_builder_add_string_value(b, session);
     }
     return b;
+}
+
+static JsonBuilder *msg_begin(dc_meeting *m, const char *op, unsigned site)
+{
+    return msg_begin_session(m, op, site, NULL);
 }
 
 static void msg_end(dc_meeting *m, JsonBuilder *b)
@@ -85,13 +94,33 @@ static void emit_state(dc_meeting *m, unsigned site, const char *state)
     msg_end(m, b);
 }
 
-static void emit_error(dc_meeting *m, unsigned site, const char *message)
+static void emit_error_session(dc_meeting *m, unsigned site, const char *session,
+                               const char *message)
 {
     g_warning("meeting %s site %s: %s", m->id, m->site_ids[site], message);
-    JsonBuilder *b = msg_begin(m, "error", site);
+    JsonBuilder *b = msg_begin_session(m, "error", site, session);
     json_builder_set_member_name(b, "message");
     json_builder_add_string_value(b, message);
     msg_end(m, b);
+}
+
+static void emit_error(dc_meeting *m, unsigned site, const char *message)
+{
+    emit_error_session(m, site, NULL, message);
+}
+
+/* Whether session is the site's current one (the endpoint's). A command for
+ * another (a late one of a replaced join, or a forged one) must not touch
+ * the endpoint. */
+static bool session_current(dc_meeting *m, unsigned site, const char *session)
+{
+    const meeting_site *ms = &m->sites[site];
+    if (ms->ep && ms->session && session && strcmp(ms->session, session) == 0)
+        return true;
+    g_message("meeting %s site %s: a command for session %s, not the current %s", m->id,
+              m->site_ids[site], session ? session : "-",
+              ms->ep && ms->session ? ms->session : "(none)");
+    return false;
 }
 
 /* ---- router glue ---- */
@@ -312,7 +341,7 @@ static void restart_timeout(void *user, int64_t now_us)
         return;
     g_message("meeting %s site %s: its pair failed: the bridge restarts ICE", ms->m->id,
               ms->m->site_ids[ms->index]);
-    dc_meeting_ice_restart(ms->m, ms->m->site_ids[ms->index]);
+    dc_meeting_ice_restart(ms->m, ms->m->site_ids[ms->index], ms->session);
 }
 
 static const dc_endpoint_callbacks ep_callbacks = {
@@ -453,14 +482,19 @@ static void restart_ice(meeting_site *ms)
     dc_endpoint_emit_local_candidates(ms->ep);
 }
 
-void dc_meeting_ice_restart(dc_meeting *m, const char *site)
+void dc_meeting_ice_restart(dc_meeting *m, const char *site, const char *session)
 {
     int i = site_index(m, site);
     if (i < 0)
         return;
     meeting_site *ms = &m->sites[i];
     if (!ms->ep) {
-        emit_error(m, (unsigned)i, "ice-restart for a site without an endpoint");
+        emit_error_session(m, (unsigned)i, session, "ice-restart for a site without an endpoint");
+        return;
+    }
+    if (!session_current(m, (unsigned)i, session)) {
+        emit_error_session(m, (unsigned)i, session,
+                           "ice-restart for a session that is not current");
         return;
     }
     /* Requests held up together (e.g. in TCP during a cut) make one. */
@@ -478,14 +512,18 @@ void dc_meeting_ice_restart(dc_meeting *m, const char *site)
     restart_ice(ms);
 }
 
-void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp)
+void dc_meeting_answer(dc_meeting *m, const char *site, const char *session, const char *sdp)
 {
     int i = site_index(m, site);
     if (i < 0)
         return;
     meeting_site *ms = &m->sites[i];
+    if (ms->ep && !session_current(m, (unsigned)i, session)) {
+        emit_error_session(m, (unsigned)i, session, "answer for a session that is not current");
+        return;
+    }
     if (!ms->ep || !ms->answer_pending) {
-        emit_error(m, (unsigned)i, "answer without a pending offer");
+        emit_error_session(m, (unsigned)i, session, "answer without a pending offer");
         return;
     }
     dc_router_site_params *p = g_new0(dc_router_site_params, 1);
@@ -516,27 +554,28 @@ void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp)
         send_offer(ms);
 }
 
-void dc_meeting_candidate(dc_meeting *m, const char *site, const char *candidate)
+void dc_meeting_candidate(dc_meeting *m, const char *site, const char *session,
+                          const char *candidate)
 {
     int i = site_index(m, site);
     if (i < 0)
         return;
-    meeting_site *ms = &m->sites[i];
-    if (!ms->ep)
+    if (!session_current(m, (unsigned)i, session))
         return;
+    meeting_site *ms = &m->sites[i];
     g_autoptr(GError) error = NULL;
     if (!dc_endpoint_add_remote_candidate(ms->ep, candidate, &error))
         emit_error(m, (unsigned)i, error->message);
 }
 
-void dc_meeting_endpoint_remove(dc_meeting *m, const char *site)
+void dc_meeting_endpoint_remove(dc_meeting *m, const char *site, const char *session)
 {
     int i = site_index(m, site);
     if (i < 0)
         return;
-    meeting_site *ms = &m->sites[i];
-    if (!ms->ep)
+    if (!session_current(m, (unsigned)i, session))
         return;
+    meeting_site *ms = &m->sites[i];
     dc_endpoint_free(ms->ep);
     ms->ep = NULL;
     ms->offered = ms->answer_pending = ms->offer_queued = false;

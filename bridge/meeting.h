@@ -53,16 +53,22 @@ const char *dc_meeting_id(const dc_meeting *m);
  * (keeping the continuity of what it receives), and sends it an offer. */
 void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *session);
 
+/* The commands below name the site's session (docs/control.md): one that is
+ * not the endpoint's current session (a late command of a replaced join, or
+ * a forged one) changes nothing; answer and ice-restart then emit an error
+ * carrying that session, candidate and endpoint.remove are ignored. */
+
 /* answer: the site's SDP answer to the last offer. */
-void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp);
+void dc_meeting_answer(dc_meeting *m, const char *site, const char *session, const char *sdp);
 
 /* candidate: a trickled remote candidate; empty = end of candidates. */
-void dc_meeting_candidate(dc_meeting *m, const char *site, const char *candidate);
+void dc_meeting_candidate(dc_meeting *m, const char *site, const char *session,
+                          const char *candidate);
 
 /* ice-restart: the site's path broke; new ICE credentials for its stream and
  * an offer with them (after the pending answer, if any; at most one per
  * second). DTLS, SRTP, mids and SSRCs are kept. */
-void dc_meeting_ice_restart(dc_meeting *m, const char *site);
+void dc_meeting_ice_restart(dc_meeting *m, const char *site, const char *session);
 
 /* stats: emits {"op":"stats","id":id,"meeting":ID,"sites":{...}} with every
  * configured site's link statistics and score (docs/control.md, "stats").
@@ -77,4 +83,4 @@ void dc_meeting_mute(dc_meeting *m, const char *site, int audio, int video);
 void dc_meeting_floor(dc_meeting *m, const char *site);
 
 /* endpoint.remove: closes the site's endpoint; the others are re-offered. */
-void dc_meeting_endpoint_remove(dc_meeting *m, const char *site);
+void dc_meeting_endpoint_remove(dc_meeting *m, const char *site, const char *session);

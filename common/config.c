@@ -164,9 +164,15 @@ static const char *const signaling_keys[] = {
     "address",         "port", "web_root",        "technician_credential",
     "metrics_open",    "tls",  "tls_certificate", "tls_key",
     "allowed_origins", NULL};
-static const char *const bridge_keys[] = {
-    "control_address", "control_port",    "udp_port_min",   "udp_port_max",
-    "workers",         "local_addresses", "public_address", NULL};
+static const char *const bridge_keys[] = {"control_address",
+                                          "control_port",
+                                          "udp_port_min",
+                                          "udp_port_max",
+                                          "workers",
+                                          "local_addresses",
+                                          "public_address",
+                                          "control_secret_file",
+                                          NULL};
 static const char *const limits_keys[] = {"max_sites",
                                           "max_meetings",
                                           "max_pending_joins",
@@ -496,10 +502,18 @@ static bool load_signaling_tls(GKeyFile *kf, load_ctx *c, dc_config *cfg, const 
     return true;
 }
 
-static bool load_bridge(GKeyFile *kf, load_ctx *c, dc_config *cfg, GError **error)
+static bool load_bridge(GKeyFile *kf, load_ctx *c, dc_config *cfg, const char *base_dir,
+                        GError **error)
 {
     const char *g = "bridge";
     guint64 workers = cfg->workers;
+    /* The control link's secret (common/control-auth.h), next to the file
+     * unless named, as the TLS certificate is. */
+    g_autofree char *secret = g_strdup("diemcau-control.secret");
+    if (!get_string(kf, c, g, "control_secret_file", false, &secret, error)) {
+        return false;
+    }
+    cfg->control_secret_file = g_canonicalize_filename(secret, base_dir);
     if (!get_ip(kf, c, g, "control_address", &cfg->bridge_address, error) ||
         !get_port(kf, c, g, "control_port", 1, &cfg->bridge_port, error) ||
         !get_port(kf, c, g, "udp_port_min", 1, &cfg->udp_port_min, error) ||
@@ -727,7 +741,8 @@ dc_config *dc_config_load_data(const char *data, size_t len, const char *name, c
     ok = ok && check_known(kf, &c, error) && load_meeting(kf, &c, cfg, error) &&
          load_signaling(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_signaling_tls(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
-         load_bridge(kf, &c, cfg, error) && load_limits(kf, &c, cfg, error) &&
+         load_bridge(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
+         load_limits(kf, &c, cfg, error) &&
          load_record(kf, &c, cfg, base_dir ? base_dir : cwd, error) &&
          load_sites(kf, &c, cfg, error);
     if (ok) {
@@ -775,6 +790,7 @@ void dc_config_free(dc_config *config)
     g_free(config->tls_key);
     g_free(config->record_path);
     g_free(config->bridge_address);
+    g_free(config->control_secret_file);
     g_strfreev(config->local_addresses);
     g_strfreev(config->allowed_origins);
     g_free(config->public_address);

@@ -97,6 +97,9 @@ typedef struct {
     unsigned workers;       /* 1..64, default 2 */
     char **local_addresses; /* NULL-terminated, never NULL, may be empty */
     char *public_address;   /* NULL when not set */
+    /* The control link's shared secret (common/control-auth.h), absolute;
+     * default "diemcau-control.secret" next to the config file. */
+    char *control_secret_file;
 
     /* [limits] */
     unsigned max_sites;         /* most sites present at once, 1..1000, default 14 */

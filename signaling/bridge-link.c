@@ -8,6 +8,8 @@
 #include "signaling/bridge-link.h"
 
 #include <libsoup/soup.h>
+#include <openssl/crypto.h>
+#include <string.h>
 
 #define RETRY_MS 1000
 #define HELLO_TIMEOUT_S 5
@@ -15,6 +17,7 @@
 
 struct dc_bridge_link {
     char *url, *meeting, *signal_id;
+    uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN];
     dc_bridge_link_callbacks cb;
     void *user;
 
@@ -36,9 +39,11 @@ char *dc_bridge_link_url(const char *address, unsigned port)
 }
 
 dc_bridge_link *dc_bridge_link_new(const char *url, const char *meeting, const char *signal_id,
+                                   const uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN],
                                    const dc_bridge_link_callbacks *callbacks, void *user)
 {
     dc_bridge_link *link = g_new0(dc_bridge_link, 1);
+    memcpy(link->secret, secret, sizeof link->secret);
     link->url = g_strdup(url);
     link->meeting = g_strdup(meeting);
     link->signal_id = g_strdup(signal_id);
@@ -97,8 +102,16 @@ static void lost(dc_bridge_link *link, const char *why)
 static void on_closed(SoupWebsocketConnection *conn, gpointer data)
 {
     dc_bridge_link *link = data;
-    g_autofree char *why =
-        g_strdup_printf("closed (code %u)", soup_websocket_connection_get_close_code(conn));
+    gushort code = soup_websocket_connection_get_close_code(conn);
+    const char *reason = soup_websocket_connection_get_close_data(conn);
+    /* 1008 "authentication failed": the two programs hold different secrets
+     * (docs/control.md, "Authentication"). */
+    g_autofree char *why = g_strdup_printf(
+        "closed (code %u%s%s)%s", code, reason && *reason ? ": " : "", reason ? reason : "",
+        code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION
+            ? "; check that [bridge] control_secret_file is the bridge's secret and the clocks "
+              "agree within 60 s"
+            : "");
     lost(link, why);
 }
 
@@ -177,6 +190,10 @@ static void connect_now(dc_bridge_link *link)
         g_critical("bridge link: bad URL %s", link->url);
         return;
     }
+    /* A fresh timestamp and nonce on every attempt: the bridge refuses a
+     * replayed header. */
+    g_autofree char *auth = dc_control_auth_sign(link->secret, g_get_real_time() / G_USEC_PER_SEC);
+    soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
     link->cancel = g_cancellable_new();
     soup_session_websocket_connect_async(link->http, msg, NULL, NULL, G_PRIORITY_DEFAULT,
                                          link->cancel, connected_cb, link);
@@ -220,5 +237,6 @@ void dc_bridge_link_free(dc_bridge_link *link)
     g_free(link->url);
     g_free(link->meeting);
     g_free(link->signal_id);
+    OPENSSL_cleanse(link->secret, sizeof link->secret);
     g_free(link);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/control-auth.h"
 #include "signaling/protocol.h"
 
 typedef struct dc_bridge_link dc_bridge_link;
@@ -24,8 +25,11 @@ typedef struct {
 } dc_bridge_link_callbacks;
 
 /* @url: ws://HOST:PORT/control. @meeting and @signal_id go into hello.
- * Copies its arguments; @callbacks is copied too. */
+ * @secret signs every connection attempt (an Authorization header with a
+ * fresh timestamp and nonce, common/control-auth.h). Copies its arguments;
+ * @callbacks is copied too. */
 dc_bridge_link *dc_bridge_link_new(const char *url, const char *meeting, const char *signal_id,
+                                   const uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN],
                                    const dc_bridge_link_callbacks *callbacks, void *user);
 /* Closes the link (without calling down) and frees it. */
 void dc_bridge_link_free(dc_bridge_link *link);

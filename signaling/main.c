@@ -18,11 +18,13 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
 #include "common/config.h"
+#include "common/control-auth.h"
 #include "common/tls.h"
 #include "signaling/bridge-link.h"
 #include "signaling/conn-guard.h"
@@ -189,6 +191,19 @@ int main(int argc, char **argv)
         g_printerr("diemcau-signal: %s\n", error->message);
         return 1;
     }
+    /* Made here when diemcau-bridge has not made it yet. */
+    uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN];
+    bool made = false;
+    if (!dc_control_auth_load_secret(cfg->control_secret_file, secret, &made, &error)) {
+        g_printerr("diemcau-signal: %s: [bridge] control_secret_file: %s\n", cfg->path,
+                   error->message);
+        return 1;
+    }
+    if (made) {
+        g_message("control link secret made: %s (copy it, mode 0600, to a diemcau-bridge on "
+                  "another host)",
+                  cfg->control_secret_file);
+    }
     g_auto(GStrv) plain = dc_config_plain_credentials(cfg);
     if (plain) {
         g_autofree char *where = g_strjoinv(", ", plain);
@@ -199,7 +214,8 @@ int main(int argc, char **argv)
     }
 
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    dc_service *svc = dc_service_new(cfg);
+    dc_service *svc = dc_service_new(cfg, secret);
+    OPENSSL_cleanse(secret, sizeof secret);
     SoupServer *server = soup_server_new("server-header", "diemcau-signal ", NULL);
     dc_http *http = dc_http_new(server, svc, cfg->web_root);
     dc_conn_guard *guard = guard_new(server, cfg);

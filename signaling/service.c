@@ -631,7 +631,8 @@ static gboolean join_sweep_cb(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-dc_service *dc_service_new(const dc_config *cfg)
+dc_service *dc_service_new(const dc_config *cfg,
+                           const uint8_t control_secret[DC_CONTROL_AUTH_SECRET_LEN])
 {
     dc_service *svc = g_new0(dc_service, 1);
     svc->cfg = cfg;
@@ -655,7 +656,8 @@ dc_service *dc_service_new(const dc_config *cfg)
         svc->host = dc_host_new(cfg, ":memory:", svc->roster, &host_cb, svc, NULL);
     }
     g_autofree char *url = dc_bridge_link_url(cfg->bridge_address, cfg->bridge_port);
-    svc->link = dc_bridge_link_new(url, cfg->meeting_id, svc->instance_id, &bridge_cb, svc);
+    svc->link =
+        dc_bridge_link_new(url, cfg->meeting_id, svc->instance_id, control_secret, &bridge_cb, svc);
     return svc;
 }
 

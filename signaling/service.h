@@ -12,12 +12,15 @@
 #include <stdbool.h>
 
 #include "common/config.h"
+#include "common/control-auth.h"
 #include "signaling/auth.h"
 
 typedef struct dc_service dc_service;
 
-/* Borrows @cfg, which must outlive the service. */
-dc_service *dc_service_new(const dc_config *cfg);
+/* Borrows @cfg, which must outlive the service; @control_secret (copied)
+ * signs the control link (common/control-auth.h). */
+dc_service *dc_service_new(const dc_config *cfg,
+                           const uint8_t control_secret[DC_CONTROL_AUTH_SECRET_LEN]);
 /* Closes every connection without waiting and frees the service. */
 void dc_service_free(dc_service *svc);
 

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "common/control-auth.h"
 #include "core/demux.h"
 #include "core/dtls.h"
 #include "core/rtp-ext.h"
@@ -78,6 +79,10 @@ static void send_json(test_ctx *t, const char *op, const char *site, const char 
     if (key) {
         json_builder_set_member_name(b, key);
         json_builder_add_string_value(b, value);
+    }
+    if (site && g_strcmp0(key, "session") != 0) { /* the sessions of endpoint.add */
+        json_builder_set_member_name(b, "session");
+        json_builder_add_string_value(b, strcmp(site, "tinh") == 0 ? "a" : "b");
     }
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -350,6 +355,10 @@ static void test_media(void)
     g_string_replace(s, "web_root = ../web", web, 1);
     g_autofree char *cfg = g_build_filename(t.dir, "bridge.ini", NULL);
     g_assert_true(g_file_set_contents(cfg, s->str, -1, NULL));
+    /* The control link's secret, made here and read by the bridge. */
+    g_autofree char *secret_path = g_build_filename(t.dir, "diemcau-control.secret", NULL);
+    uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN];
+    g_assert_true(dc_control_auth_load_secret(secret_path, secret, NULL, NULL));
     g_autofree char *bin =
         g_build_filename(g_getenv("DC_BUILD_ROOT"), "bridge", "diemcau-bridge", NULL);
     t.proc = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, NULL, bin, "--config", cfg, NULL);
@@ -361,6 +370,8 @@ static void test_media(void)
     while (!t.ws && g_get_monotonic_time() < deadline) {
         SoupWebsocketConnection *ws = NULL;
         g_autoptr(SoupMessage) msg = soup_message_new("GET", url);
+        g_autofree char *auth = dc_control_auth_sign(secret, g_get_real_time() / G_USEC_PER_SEC);
+        soup_message_headers_replace(soup_message_get_request_headers(msg), "Authorization", auth);
         soup_session_websocket_connect_async(t.session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
                                              on_connected, &ws);
         while (!ws)
@@ -449,6 +460,7 @@ static void test_media(void)
     g_object_unref(t.proc);
     dc_dtls_cert_free(t.cert);
     g_unlink(cfg);
+    g_unlink(secret_path);
     g_rmdir(t.dir);
     g_free(t.dir);
 }

@@ -153,6 +153,9 @@ static void bridge_on_connect(SoupServer *server, SoupServerMessage *msg, const 
     fixture *f = data;
     g_assert_null(f->link); /* one control link at a time */
     f->link = g_object_ref(conn);
+    g_free(f->link_auth);
+    f->link_auth = g_strdup(soup_message_headers_get_one(
+        soup_server_message_get_request_headers(msg), "Authorization"));
     g_signal_connect(conn, "message", G_CALLBACK(bridge_on_message), f);
     g_signal_connect(conn, "closed", G_CALLBACK(bridge_on_closed), f);
 }
@@ -255,6 +258,7 @@ void teardown(fixture *f, gconstpointer data)
     g_free(f->config);
     g_free(f->base);
     g_free(f->ws_url);
+    g_free(f->link_auth);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -51,6 +51,7 @@ typedef struct {
 
     SoupServer *bridge;            /* the stand-in for diemcau-bridge */
     SoupWebsocketConnection *link; /* the service's control link, when up */
+    char *link_auth;               /* its upgrade's Authorization header */
     inbox bridge_in;               /* every op the service sent */
     const char *bridge_id;         /* answered to hello */
     guint hellos;

@@ -110,6 +110,7 @@ static void test_minimal_defaults(void)
     g_assert_cmpuint(cfg->signal_port, ==, 8080);
     g_assert_cmpuint(cfg->workers, ==, 2);
     g_assert_cmpstr(cfg->web_root, ==, "/srv/web");
+    g_assert_cmpstr(cfg->control_secret_file, ==, "/srv/dc/diemcau-control.secret");
     g_assert_cmpuint(g_strv_length(cfg->local_addresses), ==, 0);
     g_assert_cmpuint(cfg->n_sites, ==, 1);
     g_assert_null(cfg->technician_credential);

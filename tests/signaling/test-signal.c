@@ -8,10 +8,25 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common/control-auth.h"
 #include "signal-fixture.h"
 
 static void test_welcome_and_roster(fixture *f, gconstpointer data)
 {
+    /* The control link is signed with the secret the service made next to
+     * its config (docs/control.md, "Authentication"). */
+    g_autofree char *secret_path = g_build_filename(f->dir, "diemcau-control.secret", NULL);
+    uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN];
+    g_autoptr(GError) error = NULL;
+    g_assert_true(dc_control_auth_load_secret(secret_path, secret, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(f->link_auth);
+    dc_control_auth_replay *replay = dc_control_auth_replay_new(4);
+    g_assert_cmpint(
+        dc_control_auth_verify(secret, replay, f->link_auth, g_get_real_time() / G_USEC_PER_SEC),
+        ==, DC_CONTROL_AUTH_OK);
+    dc_control_auth_replay_free(replay);
+
     g_autoptr(site) chair = site_open(f);
     site_send(chair, "{\"type\":\"join\",\"site\":\"tinh\",\"credential\":\"" CRED_TINH
                      "\",\"role\":\"chair\"}");
