@@ -2,37 +2,13 @@
  * control-msg.h. */
 #include "bridge/control-msg.h"
 
+#include "common/json.h"
+
 #include <json-glib/json-glib.h>
 #include <string.h>
 
 #define MAX_SDP (1024 * 1024)
 #define MAX_CANDIDATE 1024
-
-/* To be replaced by common/json's dc_json_parse(), which makes this check
- * for every reader. Counts [ and { outside strings; a backslash in a string
- * escapes the next byte. Unbalanced text is json-glib's to refuse. */
-bool dc_control_msg_depth_ok(const char *text, size_t len, unsigned max_depth)
-{
-    unsigned depth = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = text[i];
-        if (in_string) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_string = false;
-        } else if (ch == '"') {
-            in_string = true;
-        } else if (ch == '[' || ch == '{') {
-            if (++depth > max_depth)
-                return false;
-        } else if ((ch == ']' || ch == '}') && depth > 0) {
-            depth--;
-        }
-    }
-    return true;
-}
 
 static const struct {
     const char *name;
@@ -160,13 +136,15 @@ bool dc_control_msg_parse(const char *text, size_t len, dc_control_msg *out,
 {
     memset(out, 0, sizeof *out);
     out->audio = out->video = -1;
-    if (len > G_MAXSSIZE)
-        return fail(err, NULL, "message is not JSON");
-    if (!dc_control_msg_depth_ok(text, len, DC_CONTROL_MSG_MAX_DEPTH))
-        return fail(err, NULL, "message nests deeper than 32 levels");
     g_autoptr(JsonParser) parser = json_parser_new();
-    if (!json_parser_load_from_data(parser, text, (gssize)len, NULL))
-        return fail(err, NULL, "message is not JSON");
+    g_autoptr(GError) e = NULL;
+    if (!dc_json_load(parser, text, len, 0, &e)) {
+        return fail(err, NULL,
+                    g_error_matches(e, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) &&
+                            strstr(e->message, "deeper")
+                        ? "message nests deeper than 32 levels"
+                        : "message is not JSON");
+    }
     JsonNode *root = json_parser_get_root(parser);
     if (!root || !JSON_NODE_HOLDS_OBJECT(root))
         return fail(err, NULL, "message is not a JSON object");

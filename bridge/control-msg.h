@@ -3,9 +3,10 @@
  * text in, a typed message out, or an error naming the field at fault.
  *
  * Pure: no sockets, no clock, no logging, no config (whether an endpoint is
- * a configured site is the caller's check). Nesting deeper than
- * DC_CONTROL_MSG_MAX_DEPTH is refused before json-glib sees the text
- * (json-glib 1.6 recurses without a limit).
+ * a configured site is the caller's check). The text goes through
+ * common/json's dc_json_load: nesting deeper than DC_JSON_MAX_DEPTH (32) is
+ * refused before json-glib sees it (json-glib 1.6 recurses without a
+ * limit).
  *
  * Ownership: dc_control_msg_parse() fills the caller's struct with copies;
  * free them with dc_control_msg_clear(), also after a failed parse (which
@@ -17,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DC_CONTROL_MSG_MAX_DEPTH 32
 #define DC_CONTROL_MSG_MAX_ID 128 /* meeting, endpoint and session, bytes */
 
 typedef enum {
@@ -54,9 +54,3 @@ bool dc_control_msg_parse(const char *text, size_t len, dc_control_msg *out,
                           dc_control_msg_error *err);
 
 void dc_control_msg_clear(dc_control_msg *m);
-
-/* Whether text nests arrays and objects at most max_depth deep (counting
- * [ and { outside strings, honouring backslash escapes). To be replaced by
- * common/json's dc_json_parse(), which makes this check for every JSON
- * reader. */
-bool dc_control_msg_depth_ok(const char *text, size_t len, unsigned max_depth);

@@ -1,6 +1,10 @@
 /* control: the WebSocket control link. See control.h. */
 #include "bridge/control.h"
 
+#include <openssl/rand.h>
+
+#include "common/ws-server.h"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <openssl/crypto.h>
@@ -517,8 +521,7 @@ static unsigned idle_links_from(dc_control *c, const char *peer)
     return n;
 }
 
-static void on_websocket(SoupServer *server, SoupServerMessage *msg, const char *path,
-                         SoupWebsocketConnection *conn, gpointer data)
+static void on_websocket(SoupServerMessage *msg, SoupWebsocketConnection *conn, gpointer data)
 {
     dc_control *c = data;
     const char *peer = soup_server_message_get_remote_host(msg);
@@ -574,12 +577,19 @@ dc_control *dc_control_new(const dc_config *config, dc_workers *workers, const d
     c->replay = dc_control_auth_replay_new(DC_CONTROL_AUTH_REPLAY_ENTRIES);
     c->silence_us = OWNER_SILENCE_US;
     c->main_ctx = g_main_context_ref_thread_default();
-    for (int i = 0; i < 4; i++)
-        g_snprintf(c->instance_id + 8 * i, 9, "%08x", g_random_int());
+    unsigned char id[16];
+    if (RAND_bytes(id, sizeof id) != 1)
+        g_error("the system's random generator failed");
+    for (size_t i = 0; i < sizeof id; i++)
+        g_snprintf(c->instance_id + 2 * i, 3, "%02x", id[i]);
     c->meetings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, ctrl_meeting_free);
     c->links = g_ptr_array_new_with_free_func(link_free);
     c->server = soup_server_new("server-header", "diemcau-bridge", NULL);
-    soup_server_add_websocket_handler(c->server, "/control", NULL, NULL, on_websocket, c, NULL);
+    /* Upgraded by common/ws-server: no message of any link grows past
+     * CONTROL_MAX_MESSAGE however fragmented, no compression; the link is
+     * then judged (Origin, authentication, caps) before any message of it
+     * is read. */
+    dc_ws_server_add(c->server, "/control", CONTROL_MAX_MESSAGE, NULL, on_websocket, c);
     g_autoptr(GInetAddress) ia = g_inet_address_new_from_string(config->bridge_address);
     if (!ia) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad control address %s",
