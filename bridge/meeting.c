@@ -517,6 +517,10 @@ void dc_meeting_answer(dc_meeting *m, const char *site, const char *sdp)
         return;
     }
     ms->answer_pending = false;
+    if (ms->version == 1 && p->recv[DC_ROUTER_VIDEO].active && !p->recv[DC_ROUTER_VIDEO].fb_nack)
+        g_message("meeting %s site %s: its answer has no nack on its video: its losses are "
+                  "repaired by keyframes (PLI) only",
+                  m->id, site);
     dc_router_site_set_params(m->router, (unsigned)i, p);
     g_free(p);
     if (!dc_endpoint_set_remote(ms->ep, remote.ice_ufrag, remote.ice_pwd, remote.fingerprint,
