@@ -278,6 +278,12 @@ static void ep_state(void *user, dc_endpoint_state state, const char *why)
         g_warning("meeting %s site %s: failed: %s", ms->m->id, ms->m->site_ids[ms->index],
                   why ? why : "?");
         emit_state(ms->m, ms->index, "failed");
+    } else if (state == DC_ENDPOINT_CLOSED) {
+        /* A site that leaves says so on DTLS before its leave arrives:
+         * a normal end, not a fault. */
+        g_message("meeting %s site %s: closed by the site: %s", ms->m->id,
+                  ms->m->site_ids[ms->index], why ? why : "?");
+        emit_state(ms->m, ms->index, "closed");
     } else if (state == DC_ENDPOINT_LOST) {
         g_warning("meeting %s site %s: lost: %s", ms->m->id, ms->m->site_ids[ms->index],
                   why ? why : "?");
@@ -669,6 +675,8 @@ static const char *site_state(const meeting_site *ms)
         return "failed";
     case DC_ENDPOINT_LOST:
         return "lost";
+    case DC_ENDPOINT_CLOSED:
+        return "closed";
     default:
         return "connecting";
     }
