@@ -43,7 +43,10 @@ char *dc_offer_build(const dc_offer_desc *d, GArray *streams)
             media[m] = (dc_sdp_offer_media){
                 .kind = k == DC_ROUTER_AUDIO ? DC_SDP_KIND_AUDIO : DC_SDP_KIND_VIDEO,
                 .mid = mids[m],
-                .direction = d->present[s] ? DC_SDP_DIR_SENDONLY : DC_SDP_DIR_INACTIVE,
+                /* Always sendonly, present or not: a join or a leave
+                 * changes no m-line's direction (webrtcbin 1.22 cannot
+                 * apply a re-offer that does), only "streams". */
+                .direction = DC_SDP_DIR_SENDONLY,
                 .msid_stream = site,
                 .msid_track = track,
                 .ssrc = dc_router_output_ssrc(d->router, d->receiver, s, k),

@@ -5,8 +5,11 @@
  * audio and "1" video a=recvonly (what the receiver sends), then for the j-th
  * other configured site (config order, the receiver skipped) mid 2+2j audio
  * and 3+2j video a=sendonly with a=msid:<site> <site>-a / <site>-v and the
- * router's output SSRC with cname <site>; a=inactive while that site is
- * absent.
+ * router's output SSRC with cname <site>, whether that site is present or
+ * not: only the offer message's "streams" (dc_offer_build()'s streams) says
+ * which sites are present. So a re-offer after a join or a leave changes
+ * nothing but o= version: no transceiver changes direction (standard stacks
+ * such as GStreamer webrtcbin 1.22 refuse such a change).
  *
  * Ownership: strings returned are g_malloc'd and owned by the caller.
  */
