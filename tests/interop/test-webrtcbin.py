@@ -32,7 +32,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "system"))
+sys.path.insert(0, HERE)
 from lan_meeting import run, sees  # noqa: E402
+
+import transcript  # noqa: E402  (tests/interop)
 
 WB_SITE = "duc-tho"
 C_SITES = ["tinh", "can-loc"]
@@ -49,11 +52,13 @@ class WebrtcbinSite:
         self.policy = policy
         self.report_path = os.path.join(m.wd, f"webrtcbin-{tag}.json")
         self.log_path = os.path.join(m.wd, f"webrtcbin-{tag}.log")
+        self.transcript_path = os.path.join(m.wd, f"webrtcbin-{tag}.transcript")
         creds = {s[0]: s[3] for s in __import__("harness").read_sites(m.config)}
         args = [*m.ns[WB_SITE].prefix(), GI_PYTHON, os.path.join(HERE, "webrtcbin_site.py"),
                 "--signal", f"ws://{m.lan.addr}:{m.port}/ws", "--site", WB_SITE,
                 "--credential", creds[WB_SITE], "--bundle-policy", policy,
-                "--duration", str(duration), "--status", "--report", self.report_path]
+                "--duration", str(duration), "--status", "--report", self.report_path,
+                "--transcript", self.transcript_path]
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.status = []
@@ -201,6 +206,14 @@ def scenario(m):
     for s, r in (rep.get("remote") or {}).items():
         tap.diag(f"webrtcbin <- {s}: {r}")
     tap.diag(f"webrtcbin sent: {rep.get('sent')}")
+    doc = os.path.join(m.args.source, "docs", "protocol.md")
+    try:
+        bad = transcript.against_problems(transcript.doc_transcript(doc),
+                                          transcript.captured(wb.transcript_path))
+    except (OSError, ValueError) as e:
+        bad = [str(e)]
+    tap.ok(not bad, "docs/protocol.md's example transcript has the order and members of this join",
+           "\n".join(bad))
     m.stop_clients()
     tap.ok(rc_first == 0, f"{REJOINER}'s first client exits 0 when it leaves", f"exit {rc_first}")
     for c in ["tinh", JOINER, REJOINER]:

@@ -13,7 +13,9 @@ Prints one line "STATUS {json}" a second with what --report writes at the
 end: {"site", "bundle_policy", "state", "offers", "answers", "errors",
 "connection", "remote": {SITE: {"audio_packets", "video_packets",
 "audio_frames", "video_frames"}}, "sent": {"audio_packets",
-"video_packets"}}. Exits 0 after --duration seconds, on SIGINT or SIGTERM
+"video_packets"}}. --transcript FILE writes every message sent and received,
+one JSON object a line: {"t": seconds since start, "dir": "send" or "recv",
+"msg": {...}}. Exits 0 after --duration seconds, on SIGINT or SIGTERM
 (after a leave); 2 when it cannot start."""
 import argparse
 import json
@@ -61,6 +63,13 @@ class Site:
         self.pipe = None
         self.webrtc = None
         self.t0 = time.time()
+        self.transcript = open(a.transcript, "w", encoding="utf-8") if a.transcript else None
+
+    def record(self, direction, msg):
+        if self.transcript:
+            line = {"t": round(time.time() - self.t0, 3), "dir": direction, "msg": msg}
+            self.transcript.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self.transcript.flush()
 
     # ---- media ----
 
@@ -131,6 +140,7 @@ class Site:
 
     def _send(self, text):
         if self.ws and self.ws.get_state() == Soup.WebsocketState.OPEN:
+            self.record("send", json.loads(text))
             self.ws.send_text(text)
         return False
 
@@ -169,6 +179,7 @@ class Site:
             m = json.loads(data.get_data().decode("utf-8"))
         except ValueError:
             return
+        self.record("recv", m)
         t = m.get("type")
         if t == "welcome":
             self.state = "joined"
@@ -281,6 +292,7 @@ def main():
     ap.add_argument("--duration", type=float, default=30)
     ap.add_argument("--report", help="write the final counters here as JSON")
     ap.add_argument("--status", action="store_true", help="print a STATUS line every second")
+    ap.add_argument("--transcript", help="write every message sent and received here (JSON lines)")
     a = ap.parse_args()
     Gst.init(None)
     if not Gst.ElementFactory.find("webrtcbin"):
