@@ -146,9 +146,33 @@ static void test_case(gconstpointer data)
     g_free(p);
 }
 
+/* Real answers of GStreamer webrtcbin 1.22 to the bridge's offer (captured
+ * by tests/interop, kept as fuzz seeds): its default bundle policy is
+ * refused for the missing BUNDLE group, max-bundle is taken. */
+static void test_webrtcbin(void)
+{
+    static const struct {
+        const char *file, *error;
+    } real[] = {{"webrtcbin-none.sdp", "no a=group:BUNDLE"}, {"webrtcbin-max-bundle.sdp", NULL}};
+    for (size_t i = 0; i < G_N_ELEMENTS(real); i++) {
+        g_autofree char *path = g_build_filename(g_getenv("DC_SOURCE_ROOT"), "tests", "fuzz",
+                                                 "corpus", "answer", real[i].file, NULL);
+        g_autofree char *text = NULL;
+        g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+        g_autoptr(dc_sdp) sdp = NULL;
+        g_autoptr(GError) error = NULL;
+        g_assert_true(dc_sdp_parse(text, strlen(text), &sdp, &error));
+        bool ok = dc_offer_check_answer(sdp, &error);
+        g_assert_true(ok == !real[i].error);
+        if (real[i].error)
+            g_assert_nonnull(strstr(error->message, real[i].error));
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/offer/check-answer/webrtcbin", test_webrtcbin);
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *path = g_strdup_printf("/offer/check-answer/%s", cases[i].name);
         g_test_add_data_func(path, &cases[i], test_case);
