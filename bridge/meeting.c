@@ -33,6 +33,8 @@ typedef struct {
      * session's first offer went out: sent right after it, so that a site
      * never gets a candidate for a transport it has no description of. */
     GPtrArray *early_candidates;
+    /* A refused remote candidate was reported to the site this session. */
+    bool candidate_error_sent;
     dc_timer *offer_timer;
     dc_timer *drop_timer;    /* frees a lost endpoint outside libnice's callback */
     dc_timer *restart_timer; /* an ICE restart of ours, outside libnice's callback */
@@ -429,6 +431,7 @@ void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *sessio
     ms->session = g_strdup(session);
     ms->offered = ms->answer_pending = ms->offer_queued = ms->restart_queued = false;
     ms->last_restart_us = 0;
+    ms->candidate_error_sent = false;
     g_ptr_array_set_size(ms->early_candidates, 0);
     ms->origin_id = (((uint64_t)g_random_int() << 32) | g_random_int()) >> 1;
     ms->version = 0;
@@ -555,8 +558,13 @@ void dc_meeting_candidate(dc_meeting *m, const char *site, const char *candidate
     if (!ms->ep)
         return;
     g_autoptr(GError) error = NULL;
-    if (!dc_endpoint_add_remote_candidate(ms->ep, candidate, &error))
+    if (dc_endpoint_add_remote_candidate(ms->ep, candidate, &error))
+        return;
+    /* One error per session: a site without BUNDLE trickles a candidate
+     * set per m-line (hundreds), each past the limit refused alike. */
+    if (!ms->candidate_error_sent)
         emit_error(m, (unsigned)i, error->message);
+    ms->candidate_error_sent = true;
 }
 
 void dc_meeting_endpoint_remove(dc_meeting *m, const char *site)
