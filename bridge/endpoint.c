@@ -87,7 +87,7 @@ static void direct_update(dc_endpoint *e)
 static void set_state(dc_endpoint *e, dc_endpoint_state s, const char *why)
 {
     if (e->state == s || e->state == DC_ENDPOINT_FAILED || e->state == DC_ENDPOINT_LOST ||
-        e->closing)
+        e->state == DC_ENDPOINT_CLOSED || e->closing)
         return;
     e->state = s;
     if (s == DC_ENDPOINT_CONNECTED) {
@@ -120,7 +120,7 @@ static void dtls_pump(dc_endpoint *e, int64_t now_us)
     } else if (st == DC_DTLS_STATE_FAILED) {
         set_state(e, DC_ENDPOINT_FAILED, dc_dtls_error(e->dtls));
     } else if (st == DC_DTLS_STATE_CLOSED) {
-        set_state(e, DC_ENDPOINT_FAILED, "DTLS closed by the peer");
+        set_state(e, DC_ENDPOINT_CLOSED, "the peer closed DTLS (close_notify)");
     }
     dc_timer_set(e->dtls_timer, dc_dtls_next_timeout(e->dtls));
 }

@@ -23,8 +23,10 @@ typedef enum {
     DC_ENDPOINT_CONNECTING,
     DC_ENDPOINT_CONNECTED, /* ICE ready and DTLS done: media flows */
     DC_ENDPOINT_FAILED,
-    DC_ENDPOINT_LOST, /* was connected, then nothing authentic came for 30 s
-                       * (RFC 7675 consent expired): stop sending, free it */
+    DC_ENDPOINT_LOST,   /* was connected, then nothing authentic came for 30 s
+                         * (RFC 7675 consent expired): stop sending, free it */
+    DC_ENDPOINT_CLOSED, /* the peer ended DTLS with close_notify (RFC 5246
+                         * 7.2.1): a normal end, its leave follows */
 } dc_endpoint_state;
 
 /* Most remote candidates taken per ICE generation (answer + trickle). */

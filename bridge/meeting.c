@@ -29,6 +29,12 @@ typedef struct {
     bool restart_queued;     /* an ICE restart is due once the answer comes */
     bool restart_offered;    /* the pending offer is an ICE restart's */
     int64_t last_restart_us; /* when the last ICE restart was made */
+    /* Local candidates (and "" for their end) gathered before this
+     * session's first offer went out: sent right after it, so that a site
+     * never gets a candidate for a transport it has no description of. */
+    GPtrArray *early_candidates;
+    /* A refused remote candidate was reported to the site this session. */
+    bool candidate_error_sent;
     dc_timer *offer_timer;
     dc_timer *drop_timer;    /* frees a lost endpoint outside libnice's callback */
     dc_timer *restart_timer; /* an ICE restart of ours, outside libnice's callback */
@@ -190,6 +196,18 @@ static gboolean stats_log(gpointer data)
 
 /* ---- offers ---- */
 
+static void emit_candidate(meeting_site *ms, const char *candidate)
+{
+    JsonBuilder *b = msg_begin(ms->m, "candidate", ms->index);
+    json_builder_set_member_name(b, "candidate");
+    json_builder_add_string_value(b, candidate);
+    json_builder_set_member_name(b, "sdpMid");
+    json_builder_add_string_value(b, "0");
+    json_builder_set_member_name(b, "sdpMLineIndex");
+    json_builder_add_int_value(b, 0);
+    msg_end(ms->m, b);
+}
+
 static void send_offer(meeting_site *ms)
 {
     dc_meeting *m = ms->m;
@@ -235,6 +253,9 @@ static void send_offer(meeting_site *ms)
     ms->answer_pending = true;
     ms->offer_queued = false;
     ms->restart_offered = false;
+    for (guint i = 0; i < ms->early_candidates->len; i++)
+        emit_candidate(ms, ms->early_candidates->pdata[i]);
+    g_ptr_array_set_size(ms->early_candidates, 0);
 }
 
 static void offer_timeout(void *user, int64_t now_us)
@@ -265,17 +286,15 @@ static void schedule_reoffers(dc_meeting *m, unsigned changed)
 
 /* ---- endpoint callbacks ---- */
 
+/* libnice gathers host candidates inside dc_endpoint_new(), before the
+ * session's first offer exists: those wait for it (send_offer()). */
 static void ep_candidate(void *user, const char *candidate)
 {
     meeting_site *ms = user;
-    JsonBuilder *b = msg_begin(ms->m, "candidate", ms->index);
-    json_builder_set_member_name(b, "candidate");
-    json_builder_add_string_value(b, candidate);
-    json_builder_set_member_name(b, "sdpMid");
-    json_builder_add_string_value(b, "0");
-    json_builder_set_member_name(b, "sdpMLineIndex");
-    json_builder_add_int_value(b, 0);
-    msg_end(ms->m, b);
+    if (!ms->offered)
+        g_ptr_array_add(ms->early_candidates, g_strdup(candidate));
+    else
+        emit_candidate(ms, candidate);
 }
 
 static void ep_state(void *user, dc_endpoint_state state, const char *why)
@@ -290,6 +309,12 @@ static void ep_state(void *user, dc_endpoint_state state, const char *why)
         g_warning("meeting %s site %s: failed: %s", ms->m->id, ms->m->site_ids[ms->index],
                   why ? why : "?");
         emit_state(ms->m, ms->index, "failed");
+    } else if (state == DC_ENDPOINT_CLOSED) {
+        /* A site that leaves says so on DTLS before its leave arrives:
+         * a normal end, not a fault. */
+        g_message("meeting %s site %s: closed by the site: %s", ms->m->id,
+                  ms->m->site_ids[ms->index], why ? why : "?");
+        emit_state(ms->m, ms->index, "closed");
     } else if (state == DC_ENDPOINT_LOST) {
         g_warning("meeting %s site %s: lost: %s", ms->m->id, ms->m->site_ids[ms->index],
                   why ? why : "?");
@@ -372,6 +397,7 @@ dc_meeting *dc_meeting_new(const char *id, const dc_meeting_env *env,
         m->sites[i].offer_timer = dc_timer_new(env->ctx, offer_timeout, &m->sites[i]);
         m->sites[i].drop_timer = dc_timer_new(env->ctx, drop_timeout, &m->sites[i]);
         m->sites[i].restart_timer = dc_timer_new(env->ctx, restart_timeout, &m->sites[i]);
+        m->sites[i].early_candidates = g_ptr_array_new_with_free_func(g_free);
     }
     dc_router_callbacks rcb = {.send = router_send};
     m->router = dc_router_new(m->n_sites, g_random_int() | (uint64_t)g_random_int() << 32,
@@ -393,6 +419,7 @@ void dc_meeting_free(dc_meeting *m)
         dc_timer_free(m->sites[i].drop_timer);
         dc_timer_free(m->sites[i].restart_timer);
         g_free(m->sites[i].session);
+        g_ptr_array_unref(m->sites[i].early_candidates);
     }
     g_source_destroy(m->stats_source);
     g_source_unref(m->stats_source);
@@ -433,6 +460,8 @@ void dc_meeting_endpoint_add(dc_meeting *m, const char *site, const char *sessio
     ms->session = g_strdup(session);
     ms->offered = ms->answer_pending = ms->offer_queued = ms->restart_queued = false;
     ms->last_restart_us = 0;
+    ms->candidate_error_sent = false;
+    g_ptr_array_set_size(ms->early_candidates, 0);
     ms->origin_id = (((uint64_t)g_random_int() << 32) | g_random_int()) >> 1;
     ms->version = 0;
     dc_endpoint_config cfg = {
@@ -535,6 +564,10 @@ void dc_meeting_answer(dc_meeting *m, const char *site, const char *session, con
         return;
     }
     ms->answer_pending = false;
+    if (ms->version == 1 && p->recv[DC_ROUTER_VIDEO].active && !p->recv[DC_ROUTER_VIDEO].fb_nack)
+        g_message("meeting %s site %s: its answer has no nack on its video: its losses are "
+                  "repaired by keyframes (PLI) only",
+                  m->id, site);
     dc_router_site_set_params(m->router, (unsigned)i, p);
     g_free(p);
     if (!dc_endpoint_set_remote(ms->ep, remote.ice_ufrag, remote.ice_pwd, remote.fingerprint,
@@ -564,8 +597,13 @@ void dc_meeting_candidate(dc_meeting *m, const char *site, const char *session,
         return;
     meeting_site *ms = &m->sites[i];
     g_autoptr(GError) error = NULL;
-    if (!dc_endpoint_add_remote_candidate(ms->ep, candidate, &error))
+    if (dc_endpoint_add_remote_candidate(ms->ep, candidate, &error))
+        return;
+    /* One error per session: a site without BUNDLE trickles a candidate
+     * set per m-line (hundreds), each past the limit refused alike. */
+    if (!ms->candidate_error_sent)
         emit_error(m, (unsigned)i, error->message);
+    ms->candidate_error_sent = true;
 }
 
 void dc_meeting_endpoint_remove(dc_meeting *m, const char *site, const char *session)
@@ -684,6 +722,8 @@ static const char *site_state(const meeting_site *ms)
         return "failed";
     case DC_ENDPOINT_LOST:
         return "lost";
+    case DC_ENDPOINT_CLOSED:
+        return "closed";
     default:
         return "connecting";
     }

@@ -2,6 +2,7 @@
  * See offer.h. */
 #include "bridge/offer.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "core/sdp.h"
@@ -42,7 +43,10 @@ char *dc_offer_build(const dc_offer_desc *d, GArray *streams)
             media[m] = (dc_sdp_offer_media){
                 .kind = k == DC_ROUTER_AUDIO ? DC_SDP_KIND_AUDIO : DC_SDP_KIND_VIDEO,
                 .mid = mids[m],
-                .direction = d->present[s] ? DC_SDP_DIR_SENDONLY : DC_SDP_DIR_INACTIVE,
+                /* Always sendonly, present or not: a join or a leave
+                 * changes no m-line's direction (webrtcbin 1.22 cannot
+                 * apply a re-offer that does), only "streams". */
+                .direction = DC_SDP_DIR_SENDONLY,
                 .msid_stream = site,
                 .msid_track = track,
                 .ssrc = dc_router_output_ssrc(d->router, d->receiver, s, k),
@@ -119,11 +123,75 @@ static void read_mline(const dc_sdp_media *sm, dc_router_kind kind, bool want_se
     }
 }
 
+static bool in_bundle(const dc_sdp *sdp, const char *mid)
+{
+    for (guint i = 0; mid && i < sdp->bundle->len; i++)
+        if (strcmp(sdp->bundle->pdata[i], mid) == 0)
+            return true;
+    return false;
+}
+
+static bool refuse(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static bool refuse(GError **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error(error, DC_SDP_ERROR, DC_SDP_ERROR_NEGOTIATION, "answer refused: %s", msg);
+    return false;
+}
+
+bool dc_offer_check_answer(const dc_sdp *sdp, GError **error)
+{
+    if (!sdp->media->len)
+        return refuse(error, "it has no m-line");
+    if (!sdp->bundle->len)
+        return refuse(error, "no a=group:BUNDLE: the bridge sends and receives every m-line "
+                             "on one transport (answer with bundle policy max-bundle)");
+    for (guint i = 0; i < sdp->media->len; i++) {
+        const dc_sdp_media *sm = sdp->media->pdata[i];
+        const char *mid = sm->mid ? sm->mid : "?";
+        if (sm->port == 0)
+            continue; /* rejected: nothing flows there */
+        if (!in_bundle(sdp, sm->mid))
+            return refuse(error, "m-line %u (mid %s) is not in the a=group:BUNDLE group", i, mid);
+        if (!sm->rtcp_mux)
+            return refuse(error, "m-line %u (mid %s) has no a=rtcp-mux", i, mid);
+        bool audio = sm->kind == DC_SDP_KIND_AUDIO;
+        const dc_sdp_codec *c = dc_sdp_media_codec_by_pt(sm, audio ? 111 : 96);
+        if (sm->kind == DC_SDP_KIND_OTHER || !c || !c->name ||
+            g_ascii_strcasecmp(c->name, audio ? "opus" : "VP8") != 0 ||
+            c->clock_rate != (audio ? 48000u : 90000u))
+            return refuse(error, "m-line %u (mid %s) has no common codec: it must keep %s", i, mid,
+                          sm->kind == DC_SDP_KIND_OTHER ? "an audio or video kind"
+                          : audio                       ? "Opus/48000/2 as payload type 111"
+                                                        : "VP8/90000 as payload type 96");
+    }
+    const dc_sdp_media *tag = dc_sdp_find_media(sdp, sdp->bundle->pdata[0]);
+    if (!tag || tag->port == 0)
+        return refuse(error, "the first mid of a=group:BUNDLE (%s) names no accepted m-line",
+                      (const char *)sdp->bundle->pdata[0]);
+    dc_sdp_transport t = {0};
+    dc_sdp_media_transport(sdp, tag, &t);
+    if (!t.ice_ufrag || !t.ice_pwd)
+        return refuse(error, "no ICE credentials (a=ice-ufrag, a=ice-pwd)");
+    if (!t.fp_algorithm || !t.fp_hex)
+        return refuse(error, "no DTLS fingerprint (a=fingerprint)");
+    if (t.setup != DC_SDP_SETUP_ACTIVE)
+        return refuse(error, "%s%s: the site must be the DTLS client (a=setup:active)",
+                      t.setup == DC_SDP_SETUP_NONE ? "no a=setup" : "a=setup:",
+                      t.setup == DC_SDP_SETUP_NONE ? "" : dc_sdp_setup_name(t.setup));
+    return true;
+}
+
 bool dc_offer_parse_answer(const char *text, unsigned receiver, unsigned n_sites,
                            dc_router_site_params *params, dc_offer_remote *remote, GError **error)
 {
     g_autoptr(dc_sdp) sdp = NULL;
     if (!dc_sdp_parse(text, strlen(text), &sdp, error))
+        return false;
+    if (!dc_offer_check_answer(sdp, error))
         return false;
     memset(params, 0, sizeof *params);
     memset(remote, 0, sizeof *remote);
@@ -144,21 +212,13 @@ bool dc_offer_parse_answer(const char *text, unsigned receiver, unsigned n_sites
             }
         }
     }
-    const dc_sdp_media *first = sdp->media->len ? sdp->media->pdata[0] : NULL;
+    /* The BUNDLE tag's transport (RFC 8843): checked above. */
     dc_sdp_transport t = {0};
-    if (first)
-        dc_sdp_media_transport(sdp, first, &t);
-    if (!t.ice_ufrag || !t.ice_pwd || !t.fp_algorithm || !t.fp_hex ||
-        (t.setup != DC_SDP_SETUP_ACTIVE && t.setup != DC_SDP_SETUP_PASSIVE)) {
-        g_set_error(error, DC_SDP_ERROR, DC_SDP_ERROR_NEGOTIATION,
-                    "answer lacks ICE credentials, a fingerprint or a=setup:active/passive");
-        dc_offer_remote_clear(remote);
-        return false;
-    }
+    dc_sdp_media_transport(sdp, dc_sdp_find_media(sdp, sdp->bundle->pdata[0]), &t);
     remote->ice_ufrag = g_strdup(t.ice_ufrag);
     remote->ice_pwd = g_strdup(t.ice_pwd);
     remote->fingerprint = g_strdup_printf("%s %s", t.fp_algorithm, t.fp_hex);
-    remote->dtls_server = t.setup == DC_SDP_SETUP_ACTIVE;
+    remote->dtls_server = true; /* a=setup:active */
     for (guint i = 0; i < sdp->media->len; i++) {
         const dc_sdp_media *sm = sdp->media->pdata[i];
         for (guint c = 0; c < sm->candidates->len; c++)

@@ -5,8 +5,11 @@
  * audio and "1" video a=recvonly (what the receiver sends), then for the j-th
  * other configured site (config order, the receiver skipped) mid 2+2j audio
  * and 3+2j video a=sendonly with a=msid:<site> <site>-a / <site>-v and the
- * router's output SSRC with cname <site>; a=inactive while that site is
- * absent.
+ * router's output SSRC with cname <site>, whether that site is present or
+ * not: only the offer message's "streams" (dc_offer_build()'s streams) says
+ * which sites are present. So a re-offer after a join or a leave changes
+ * nothing but o= version: no transceiver changes direction (standard stacks
+ * such as GStreamer webrtcbin 1.22 refuse such a change).
  *
  * Ownership: strings returned are g_malloc'd and owned by the caller.
  */
@@ -16,6 +19,7 @@
 #include <stdbool.h>
 
 #include "bridge/router.h"
+#include "core/sdp.h"
 
 typedef struct {
     const char *const *site_ids; /* n_sites configured site ids */
@@ -56,9 +60,18 @@ typedef struct {
 /* Frees the strings of r (not r itself). */
 void dc_offer_remote_clear(dc_offer_remote *r);
 
+/* Whether an answer gives the bridge what it needs (pure; docs/protocol.md,
+ * "What an answer must contain"): one a=group:BUNDLE holding every accepted
+ * m-line (port not 0), a=rtcp-mux on each, Opus/48000 as payload type 111 on
+ * each accepted audio m-line and VP8/90000 as 96 on each video one, and at
+ * the BUNDLE tag (the group's first mid) ICE credentials, a DTLS fingerprint
+ * and a=setup:active. Returns false with error (DC_SDP_ERROR_NEGOTIATION,
+ * "answer refused: ...") naming the first thing missing. */
+bool dc_offer_check_answer(const dc_sdp *sdp, GError **error);
+
 /* Parses the answer text of receiver into the router's per-site parameters
  * (*params, fully written) and the transport (*remote, to be cleared by the
- * caller). Returns false with error set when the text does not parse or lacks
- * ICE credentials, a fingerprint or a usable setup. */
+ * caller). Returns false with error set when the text does not parse or
+ * dc_offer_check_answer() refuses it. */
 bool dc_offer_parse_answer(const char *sdp, unsigned receiver, unsigned n_sites,
                            dc_router_site_params *params, dc_offer_remote *remote, GError **error);

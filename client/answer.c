@@ -155,7 +155,7 @@ bool dc_answer_build(const dc_offer_view *offer, const dc_answer_local *local,
             fill_track(am, (dc_media_kind)k, &out->tracks[k]);
     }
     GArray *descs = g_array_new(FALSE, TRUE, sizeof(dc_receiver_stream_desc));
-    if (n > 0) {
+    if (streams) {
         for (size_t i = 0; i < n; i++) {
             const dc_sdp_media *om = dc_sdp_find_media(o, streams[i].mid);
             const dc_sdp_media *am = dc_sdp_find_media(ans, streams[i].mid);
@@ -192,10 +192,13 @@ char *dc_offer_view_bundle_mid(const dc_offer_view *v)
 
 dc_answer_stream *dc_answer_streams_from_json(JsonObject *msg, size_t *n)
 {
-    JsonArray *arr = json_object_has_member(msg, "streams")
-                         ? json_object_get_array_member(msg, "streams")
-                         : NULL;
-    guint len = arr ? json_array_get_length(arr) : 0;
+    JsonNode *node = json_object_get_member(msg, "streams");
+    if (!node || !JSON_NODE_HOLDS_ARRAY(node)) {
+        *n = 0;
+        return NULL;
+    }
+    JsonArray *arr = json_node_get_array(node);
+    guint len = json_array_get_length(arr);
     dc_answer_stream *streams = g_new0(dc_answer_stream, len + 1);
     size_t ns = 0;
     for (guint i = 0; i < len; i++) {

@@ -48,8 +48,9 @@ char *dc_offer_view_bundle_mid(const dc_offer_view *v);
 
 /* The "streams" member of an offer message (docs/protocol.md) as answer
  * streams; entries without mid, site or kind are skipped. Returns an array
- * owned by the caller (g_free; never NULL) whose strings point into msg,
- * and its length in *n. */
+ * owned by the caller (g_free) whose strings point into msg, and its length
+ * in *n; NULL (and 0) when msg has no "streams" array. An empty array (no
+ * other site present) gives a non-NULL array of length 0. */
 dc_answer_stream *dc_answer_streams_from_json(JsonObject *msg, size_t *n);
 
 typedef struct {
@@ -70,8 +71,9 @@ typedef struct {
     uint8_t mid_ext_id; /* of the receive m-lines; 0 when not negotiated */
 } dc_answer_result;
 
-/* Answers offer. streams (n) maps mids to sites; when n is 0 the sites are
- * taken from the offer's a=msid of its sendonly m-lines. Returns false with
+/* Answers offer. streams (n) maps mids to sites; when streams is NULL (an
+ * offer message without "streams") the sites are taken from the offer's
+ * a=msid of its sendonly m-lines. Returns false with
  * error set when core/sdp cannot answer. Clear *out in every case. */
 bool dc_answer_build(const dc_offer_view *offer, const dc_answer_local *local,
                      const dc_answer_stream *streams, size_t n, dc_answer_result *out,

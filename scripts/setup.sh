@@ -12,6 +12,13 @@ DEB_PACKAGES=(
   iproute2 iptables tmux procps
   clang-format  # the style test (tests/check-style.sh)
   chromium
+  # The second WebRTC stack of tests/interop (GStreamer webrtcbin from Python):
+  # webrtcbin, DTLS/SRTP (bad), its ICE (nice), RTP, VP8 (good), Opus and the
+  # test sources (base), and the GObject bindings with GStreamer's and
+  # libsoup's typelibs.
+  gstreamer1.0-plugins-bad gstreamer1.0-nice gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-base gir1.2-gst-plugins-bad-1.0 gir1.2-gst-plugins-base-1.0
+  python3-gi gir1.2-soup-3.0
 )
 
 missing=()

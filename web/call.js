@@ -6,7 +6,9 @@
 // site (a=sendonly, listed in the offer message's "streams" as mid → site).
 // Every re-offer (a site joins or leaves) is answered on the same connection.
 // Messages are handled strictly one after the other, so a candidate never
-// overtakes the offer it belongs to.
+// overtakes the offer it belongs to. The bridge sends its candidates after
+// its offer (docs/protocol.md); one that comes before any offer is kept and
+// applied once the offer is set, not dropped.
 
 /** Parses the m-sections of an SDP into [{kind, mid, direction}], in order. */
 export function parseSections(sdp) {
@@ -53,6 +55,7 @@ export class Call {
     this.offers = 0; // offers answered on the current connection
     this.connections = 0; // RTCPeerConnections made (one more per bridge restart)
     this.lastError = null;
+    this.earlyCandidates = []; // from the bridge before any remote description
   }
 
   /** Runs @fn after every message handled before it. */
@@ -114,6 +117,7 @@ export class Call {
       const pc = this.pc;
       this.lastOffer = msg.sdp;
       await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+      for (const c of this.earlyCandidates.splice(0)) await this.addCandidate(pc, c);
       this.streams = new Map((msg.streams || []).map((s) => [s.mid, s]));
       await this.attachLocal(pc, msg.sdp);
       const answer = await pc.createAnswer();
@@ -146,20 +150,28 @@ export class Call {
     }
   }
 
-  /** Handles {"type":"candidate",...} from the bridge. */
+  /** Handles {"type":"candidate",...} from the bridge. One that comes
+   * before any offer (addIceCandidate would reject it) waits for the offer. */
   candidate(msg) {
     return this.enqueue(async () => {
-      if (!this.pc || !this.pc.remoteDescription) return; // before any offer: stale
-      const init = { candidate: msg.candidate || '' };
-      if (msg.sdpMid != null) init.sdpMid = msg.sdpMid;
-      if (msg.sdpMLineIndex != null) init.sdpMLineIndex = msg.sdpMLineIndex;
-      if (init.sdpMid == null && init.sdpMLineIndex == null) init.sdpMLineIndex = 0;
-      try {
-        await this.pc.addIceCandidate(init);
-      } catch (e) {
-        console.warn('diemcau: candidate refused:', msg.candidate, e);
+      if (!this.pc || !this.pc.remoteDescription) {
+        this.earlyCandidates.push(msg);
+        return;
       }
+      await this.addCandidate(this.pc, msg);
     });
+  }
+
+  async addCandidate(pc, msg) {
+    const init = { candidate: msg.candidate || '' };
+    if (msg.sdpMid != null) init.sdpMid = msg.sdpMid;
+    if (msg.sdpMLineIndex != null) init.sdpMLineIndex = msg.sdpMLineIndex;
+    if (init.sdpMid == null && init.sdpMLineIndex == null) init.sdpMLineIndex = 0;
+    try {
+      await pc.addIceCandidate(init);
+    } catch (e) {
+      console.warn('diemcau: candidate refused:', msg.candidate, e);
+    }
   }
 
   /** Our media path broke (the browser saw ICE 'disconnected' or 'failed':
@@ -210,6 +222,7 @@ export class Call {
 
   close() {
     this.closePc();
+    this.earlyCandidates = [];
     this.queue = Promise.resolve();
   }
 
@@ -267,6 +280,14 @@ export class Call {
       if (t.mid != null && t.receiver.track) midOfTrack.set(t.receiver.track.id, t.mid);
     }
     report.forEach((r) => {
+      if (r.type === 'transport' && r.selectedCandidatePairId) {
+        const pair = report.get(r.selectedCandidatePairId);
+        const local = pair && report.get(pair.localCandidateId);
+        const remote = pair && report.get(pair.remoteCandidateId);
+        result.transport.localCandidateType = local ? local.candidateType : null;
+        result.transport.remoteCandidateType = remote ? remote.candidateType : null;
+        result.transport.remoteAddress = remote ? `${remote.address}:${remote.port}` : null;
+      }
       if (r.type === 'inbound-rtp') {
         const mid = r.mid ?? midOfTrack.get(r.trackIdentifier);
         const s = this.streams.get(mid);

@@ -25,7 +25,8 @@ typedef struct {
     GSubprocess *proc;
     SoupSession *session;
     SoupWebsocketConnection *ws;
-    GQueue msgs; /* of JsonNode* */
+    GQueue msgs;   /* of JsonNode* */
+    GString *seen; /* "op endpoint\n" of every message, in arrival order */
     char *dir;
     guint16 port;
     uint8_t secret[DC_CONTROL_AUTH_SECRET_LEN];
@@ -77,6 +78,12 @@ static void on_message(SoupWebsocketConnection *ws, gint type, GBytes *data, gpo
     const char *text = g_bytes_get_data(data, &len);
     g_autoptr(JsonParser) p = json_parser_new();
     g_assert_true(json_parser_load_from_data(p, text, (gssize)len, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(p));
+    if (!f->seen)
+        f->seen = g_string_new(NULL);
+    g_string_append_printf(f->seen, "%s %s\n",
+                           json_object_get_string_member_with_default(o, "op", ""),
+                           json_object_get_string_member_with_default(o, "endpoint", ""));
     g_queue_push_tail(&f->msgs, json_node_copy(json_parser_get_root(p)));
 }
 
@@ -201,6 +208,8 @@ static void teardown(fixture *f, gconstpointer data)
         g_object_unref(f->proc);
     }
     g_queue_clear_full(&f->msgs, (GDestroyNotify)json_node_unref);
+    if (f->seen)
+        g_string_free(f->seen, TRUE);
     g_object_unref(f->session);
     g_autofree char *cfg = g_build_filename(f->dir, "bridge.ini", NULL);
     g_unlink(cfg);
@@ -399,6 +408,10 @@ static void test_offer_candidates_remove(fixture *f, gconstpointer data)
     g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "connecting");
     json_object_unref(o);
     o = wait_for(f, "offer", "tinh");
+    /* The offer came before any candidate (issue 15: a site cannot apply a
+     * candidate before it has a remote description). */
+    const char *first_cand = strstr(f->seen->str, "candidate tinh\n");
+    g_assert_true(!first_cand || first_cand > strstr(f->seen->str, "offer tinh\n"));
     g_autoptr(dc_sdp) offer = parse_offer(o);
     g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "streams")), ==, 0);
     json_object_unref(o);
@@ -415,7 +428,10 @@ static void test_offer_candidates_remove(fixture *f, gconstpointer data)
     g_assert_cmpstr(t.fp_algorithm, ==, "sha-256");
     g_assert_cmpint(t.setup, ==, DC_SDP_SETUP_ACTPASS);
     const dc_sdp_media *m2 = offer->media->pdata[2];
-    g_assert_cmpint(m2->direction, ==, DC_SDP_DIR_INACTIVE); /* nobody else yet */
+    /* Nobody else yet, but every other site's m-line is sendonly with its
+     * SSRC from the start, so that a join changes no direction. */
+    g_assert_cmpint(m2->direction, ==, DC_SDP_DIR_SENDONLY);
+    g_assert_cmpuint(m2->ssrcs->len, ==, 1);
     g_assert_cmpstr(m2->msid_stream, ==, "tp-ha-tinh");
 
     /* Candidates: a host candidate on 127.0.0.1, then the end. */
@@ -469,6 +485,7 @@ static void test_offer_candidates_remove(fixture *f, gconstpointer data)
         const dc_sdp_media *a = offer->media->pdata[i], *b = reoffer->media->pdata[i];
         g_assert_cmpstr(a->mid, ==, b->mid);
         g_assert_cmpstr(a->msid_stream, ==, b->msid_stream);
+        g_assert_cmpint(a->direction, ==, b->direction);
     }
 
     send_msg(f, "{\"op\":\"endpoint.remove\",\"meeting\":\"m1\",\"endpoint\":\"can-loc\","

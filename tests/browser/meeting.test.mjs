@@ -53,6 +53,17 @@ async function allDecoding(p, self) {
   return s;
 }
 
+/** The page's selected ICE pair, from RTCPeerConnection.getStats(). */
+const transport = (p) => p.evaluate(async () => (await window.diemcau.fullStats()).transport);
+
+/** The bridge's candidates reach the page after its offer and are applied:
+ * the selected pair's remote candidate is the bridge's host candidate, not
+ * one the page only discovered from the bridge's checks (prflx). */
+async function assertBridgeHostCandidate(site) {
+  const t = await transport(page[site]);
+  assert.equal(t.remoteCandidateType, 'host', `${site}: selected pair ${JSON.stringify(t)}`);
+}
+
 async function describe(p) {
   return JSON.stringify({ state: await state(p), stats: await stats(p) });
 }
@@ -109,6 +120,11 @@ test('two browsers and three C clients: every browser decodes video and audio fr
       assert.ok(b.jitter < 0.1, `jitter over 100 ms: ${what}`);
     }
   }
+});
+
+test('every browser\'s selected pair has the bridge\'s host candidate as its remote one', async () => {
+  for (const site of BROWSERS) await assertBridgeHostCandidate(site);
+  console.log(`# selected pair at ${BROWSERS[0]}: ${JSON.stringify(await transport(page[BROWSERS[0]]))}`);
 });
 
 test('screenshots of the meeting view and of the chair\'s view (out/screenshots/)', { timeout: 60000 }, async () => {
@@ -175,6 +191,7 @@ test('a browser that reloads rejoins and sees the meeting again, and the others 
   }
   const all = Date.now() - t0;
   assert.ok(all <= REJOIN_MS + 1000, `rejoin took ${all} ms`);
+  await assertBridgeHostCandidate(RELOADED);
   console.log(`# reload: ${RELOADED} saw the meeting after ${seen} ms; everyone saw it after ${all} ms`);
 });
 
@@ -224,6 +241,7 @@ test('after a bridge restart the browsers rebuild their connection and see each 
     }, 15000, 250).catch(async (e) => { throw new Error(`${e.message}\n${await describe(page[site])}`); });
     // The site kept its signaling session: only the media was rebuilt.
     assert.equal((await state(page[site])).session, sessions[site]);
+    await assertBridgeHostCandidate(site);
   }
   console.log(`# bridge restart: browsers saw each other again after ${Date.now() - t0} ms`);
 });
