@@ -77,6 +77,7 @@ def build_package(source, wd, tap):
 def check_installed(tap, source):
     missing = [p for p in [f"/usr/bin/{p}" for p in PROGRAMS] + UNITS + MANS +
                ["/usr/share/diemcau/web/index.html", "/usr/share/diemcau/examples/hatinh.ini",
+                "/usr/share/diemcau/contrib/grafana/diemcau-links.json",
                 "/usr/share/doc/diemcau/README.Debian", CONFIG] if not os.path.exists(p)]
     tap.ok(not missing, "the programs, units, man pages, page, examples and config are installed", missing)
     try:
@@ -130,8 +131,32 @@ def demo_config(source, udp_base):
     return sig
 
 
-def as_diemcau(args):
-    return ["setpriv", "--reuid=diemcau", "--regid=diemcau", "--init-groups", "--no-new-privs", "--"] + args
+def unit_service(unit):
+    """(ExecStart argv, environment, working directory, umask) of the
+    installed unit's [Service], to run the server as systemd would."""
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+           "HOME": "/var/lib/diemcau", "USER": "diemcau", "LOGNAME": "diemcau"}
+    argv, cwd, umask = None, "/", 0o022
+    for line in open(unit, encoding="utf-8"):
+        key, _, value = line.strip().partition("=")
+        if key == "ExecStart":
+            argv = value.split()
+        elif key == "Environment":
+            env.update(kv.split("=", 1) for kv in value.split())
+        elif key == "WorkingDirectory":
+            cwd = value
+        elif key == "UMask":
+            umask = int(value, 8)
+    return argv, env, cwd, umask
+
+
+def start_as_unit(unit, log):
+    """Starts the ExecStart of @unit as the diemcau user (setpriv), with the
+    unit's environment, folder and umask."""
+    argv, env, cwd, umask = unit_service(unit)
+    setpriv = ["setpriv", "--reuid=diemcau", "--regid=diemcau", "--init-groups", "--no-new-privs", "--"]
+    return subprocess.Popen(setpriv + argv, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                            preexec_fn=lambda: os.umask(umask))
 
 
 def meeting(tap, source, wd):
@@ -139,8 +164,7 @@ def meeting(tap, source, wd):
     procs = {}
     for w in ("bridge", "signal"):
         log = open(os.path.join(wd, f"{w}.log"), "w")
-        procs[w] = subprocess.Popen(as_diemcau([f"/usr/bin/diemcau-{w}", "--config", CONFIG]),
-                                    stdout=log, stderr=subprocess.STDOUT, cwd="/var/lib/diemcau")
+        procs[w] = start_as_unit(f"/lib/systemd/system/diemcau-{w}.service", log)
         if w == "bridge":
             time.sleep(0.5)
     logs = lambda: "\n".join(open(os.path.join(wd, f"{w}.log")).read() for w in procs)  # noqa: E731
@@ -172,7 +196,9 @@ def meeting(tap, source, wd):
            f"{rcs}\n" + "\n".join(missing))
     db = "/var/lib/diemcau/diemcau.db"
     owner = pwd.getpwuid(os.stat(db).st_uid).pw_name if os.path.exists(db) else None
-    tap.ok(owner == "diemcau", f"the meeting record {db} is written by diemcau", owner)
+    mode = stat.S_IMODE(os.stat(db).st_mode) if owner else None
+    tap.ok(owner == "diemcau" and mode == 0o600, f"the meeting record {db} is written by diemcau, mode 0600",
+           f"{owner} {oct(mode or 0)}")
     copy = os.path.join(wd, "backup.db")
     rc, out = run(["/usr/bin/diemcau-ctl", "backup", "--config", CONFIG, copy])
     tap.ok(rc == 0 and os.path.getsize(copy) > 0, "diemcau-ctl backup copies the record while it runs", out)
