@@ -248,6 +248,12 @@ def main():
     deb = os.path.abspath(a.deb) if a.deb else build_package(os.path.abspath(a.source), wd, tap)
     if not deb:
         return tap.done()
+    if shutil.which("lintian"):
+        rc, out = run(["lintian", deb], timeout=600)
+        bad = [line for line in out.splitlines() if line[:2] in ("E:", "W:")]
+        tap.ok(not bad, "lintian finds no error or warning in the package", out)
+    else:
+        tap.diag("no lintian here: the package is not linted")
     if run(["dpkg", "-s", "diemcau"])[0] == 0:
         tap.diag("diemcau was installed before this test: purging it first")
         run(["apt-get", "purge", "-y", "diemcau"], timeout=300, env=APT_ENV)
