@@ -123,8 +123,11 @@ static void check_certificate(GPtrArray *out, const dc_config *cfg)
     g_free(msg);
 }
 
-static bool tcp_listening(const char *address, uint16_t port)
+bool dc_ctl_doctor_tcp_answers(const char *address, uint16_t port)
 {
+    if (strcmp(address, "0.0.0.0") == 0 || strcmp(address, "::") == 0) {
+        address = strchr(address, ':') ? "::1" : "127.0.0.1";
+    }
     g_autoptr(GSocketClient) client = g_socket_client_new();
     g_socket_client_set_timeout(client, 2);
     g_autoptr(GSocketConnection) conn =
@@ -134,11 +137,7 @@ static bool tcp_listening(const char *address, uint16_t port)
 
 static void check_control_link(GPtrArray *out, const dc_config *cfg)
 {
-    const char *a = cfg->bridge_address;
-    if (strcmp(a, "0.0.0.0") == 0 || strcmp(a, "::") == 0) {
-        a = strchr(a, ':') ? "::1" : "127.0.0.1";
-    }
-    if (tcp_listening(a, cfg->bridge_port)) {
+    if (dc_ctl_doctor_tcp_answers(cfg->bridge_address, cfg->bridge_port)) {
         add(out, "control-link", DC_DOCTOR_OK, "diemcau-bridge listens on %s port %u",
             cfg->bridge_address, cfg->bridge_port);
     } else {

@@ -45,5 +45,9 @@ char *dc_ctl_doctor_format(const GPtrArray *results);
 /* {"ok": bool, "checks": [{"check", "level", "message"}]}. */
 JsonNode *dc_ctl_doctor_json(const GPtrArray *results);
 
+/* True when something on this machine accepts a TCP connection to
+ * @address:@port within 2 s (a wildcard address is tried on loopback). */
+bool dc_ctl_doctor_tcp_answers(const char *address, uint16_t port);
+
 /* True when any result is a failure. */
 bool dc_ctl_doctor_failed(const GPtrArray *results);

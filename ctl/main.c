@@ -187,21 +187,10 @@ static int do_backup(const options *o, bool restore, const char *file)
     if (!db) {
         return fail("which record? give --config FILE or --db FILE", DC_CTL_EXIT_USAGE);
     }
-    if (restore && cfg) {
-        g_autoptr(GSocketClient) sc = g_socket_client_new();
-        g_socket_client_set_timeout(sc, 2);
-        const char *a = cfg->signal_address;
-        g_autoptr(GSocketConnection) conn =
-            g_socket_client_connect_to_host(sc,
-                                            strcmp(a, "0.0.0.0") == 0 ? "127.0.0.1"
-                                            : strcmp(a, "::") == 0    ? "::1"
-                                                                      : a,
-                                            cfg->signal_port, NULL, NULL);
-        if (conn) {
-            return fail("diemcau-signal is running (it answers on its port): stop it first "
-                        "(systemctl stop diemcau-signal), then restore",
-                        DC_CTL_EXIT_ERROR);
-        }
+    if (restore && cfg && dc_ctl_doctor_tcp_answers(cfg->signal_address, cfg->signal_port)) {
+        return fail("diemcau-signal is running (it answers on its port): stop it first "
+                    "(systemctl stop diemcau-signal), then restore",
+                    DC_CTL_EXIT_ERROR);
     }
     bool ok = restore ? dc_ctl_restore(file, db, &e) : dc_ctl_backup(db, file, &e);
     if (!ok) {
