@@ -15,7 +15,9 @@ and backup, stops the servers and purges the package.
 The installed config keeps every credential locked; the test writes the
 demo hashes of config/hatinh.ini (and free loopback ports) into it, as an
 administrator writes real ones. The system user stays after the purge, as
-Debian does (README.Debian). --deb FILE installs a package already built."""
+Debian does (README.Debian). --deb FILE installs a package already built.
+When diemcau is already installed here the test skips: its purge would
+delete that installation's config and meeting record (--replace-installed)."""
 import argparse
 import glob
 import grp
@@ -69,6 +71,7 @@ def build_package(source, wd, tap):
     rc, out = run(["nice", "dpkg-buildpackage", "-us", "-uc", "-b"], timeout=1500, cwd=tree, env=env)
     open(os.path.join(wd, "dpkg-buildpackage.log"), "w").write(out)
     debs = [d for d in glob.glob(os.path.join(wd, "diemcau_*.deb"))]
+    shutil.rmtree(tree, ignore_errors=True)  # hundreds of MB; the log stays
     tap.ok(rc == 0 and len(debs) == 1, f"dpkg-buildpackage -us -uc -b builds diemcau ({time.time() - t0:.0f} s)",
            tail(out))
     return debs[0] if rc == 0 and debs else None
@@ -238,11 +241,22 @@ def main():
     ap.add_argument("--source", required=True)
     ap.add_argument("--deb", help="install this package instead of building one")
     ap.add_argument("--keep", action="store_true", help="leave the package installed")
+    ap.add_argument("--replace-installed", action="store_true",
+                    help="purge a diemcau package installed before the test (its config and record too)")
     a = ap.parse_args()
     tap = harness.Tap()
     if os.geteuid() != 0:
         tap.ok(False, "the package test needs root (it installs the package on this machine)")
         return tap.done()
+    if run(["dpkg", "-s", "diemcau"])[0] == 0 and not a.replace_installed:
+        # Purging would delete that installation's config and meeting record.
+        print("ok 1 - # SKIP diemcau is installed on this machine (its record would be purged); "
+              "--replace-installed to run anyway", flush=True)
+        print("1..1", flush=True)
+        return 0
+    if run(["dpkg", "-s", "diemcau"])[0] == 0:
+        tap.diag("diemcau was installed before this test: purging it first (--replace-installed)")
+        run(["apt-get", "purge", "-y", "diemcau"], timeout=300, env=APT_ENV)
     wd = tempfile.mkdtemp(prefix="diemcau-package-")
     tap.diag(f"work dir {wd}")
     deb = os.path.abspath(a.deb) if a.deb else build_package(os.path.abspath(a.source), wd, tap)
@@ -254,9 +268,6 @@ def main():
         tap.ok(not bad, "lintian finds no error or warning in the package", out)
     else:
         tap.diag("no lintian here: the package is not linted")
-    if run(["dpkg", "-s", "diemcau"])[0] == 0:
-        tap.diag("diemcau was installed before this test: purging it first")
-        run(["apt-get", "purge", "-y", "diemcau"], timeout=300, env=APT_ENV)
     rc, out = run(["apt-get", "install", "-y", deb], timeout=600, env=APT_ENV)
     if not tap.ok(rc == 0, "apt-get install ./diemcau_*.deb", tail(out)):
         return tap.done()
