@@ -95,6 +95,13 @@ def check_installed(tap, source):
     st = os.stat("/var/lib/diemcau")
     tap.ok(user is not None and st.st_uid == user.pw_uid and stat.S_IMODE(st.st_mode) == 0o750,
            "/var/lib/diemcau belongs to diemcau, mode 0750", f"{oct(st.st_mode)} {st.st_uid}")
+    crt, key = "/var/lib/diemcau/diemcau-signal.crt", "/var/lib/diemcau/diemcau-signal.key"
+    rc, out = run(["openssl", "x509", "-in", crt, "-noout", "-ext", "subjectAltName", "-enddate"])
+    kst = os.stat(key) if os.path.exists(key) else None
+    tap.ok(rc == 0 and "DNS:localhost" in out and "IP Address:127.0.0.1" in out and kst is not None
+           and stat.S_IMODE(kst.st_mode) == 0o600 and user is not None and kst.st_uid == user.pw_uid,
+           "postinst made the self-signed certificate in /var/lib/diemcau, its key 0600 diemcau",
+           f"{out}\n{kst}")
     demo = harness.demo_credentials(os.path.join(source, "config", "hatinh-demo-credentials.ini"))
     hashes = set(re.findall(r"scrypt\$\S+", open(os.path.join(source, "config", "hatinh.ini")).read()))
     text = open(CONFIG, encoding="utf-8").read()
@@ -176,6 +183,13 @@ def meeting(tap, source, wd):
         return stop(tap, procs, logs)
     rc, out = run(["/usr/bin/diemcau-ctl", "doctor", "--config", CONFIG])
     tap.ok(rc == 0, "diemcau-ctl doctor passes on the installed service", out)
+    # With HTTPS due, doctor judges the certificate postinst made.
+    https = os.path.join(wd, "https.ini")
+    with open(https, "w", encoding="utf-8") as f:
+        f.write(re.sub(r"^tls = .*$", "tls = on", open(CONFIG, encoding="utf-8").read(), count=1, flags=re.M))
+    rc, out = run(["/usr/bin/diemcau-ctl", "doctor", "--config", https])
+    tap.ok(rc == 0 and re.search(r"^ok\s+certificate\s+/var/lib/diemcau/diemcau-signal.crt valid until", out, re.M),
+           "with tls = on, doctor finds the installed certificate valid", out)
 
     # The installed client, through the harness (it runs BUILD/client/diemcau-client).
     fake_build = os.path.join(wd, "installed")
