@@ -13,6 +13,10 @@
  *     credential SITE | --technician
  *                 a new credential: the secret, and the hashed line for the
  *                 deployment file (ctl/credential.c)
+ *     doctor      checks of the installation (ctl/doctor.c)
+ *     backup OUT.db | restore IN.db
+ *                 the meeting record copied while the service runs, and put
+ *                 back while it is stopped (ctl/backup.c)
  *
  * Reads diemcau-signal's technician API (docs/protocol.md, "Technician
  * API"). Small files by concern: http.c (requests), table.c (text, pure),
@@ -25,7 +29,9 @@
 
 #include "common/config.h"
 #include "common/tls.h"
+#include "ctl/backup.h"
 #include "ctl/credential.h"
+#include "ctl/doctor.h"
 #include "ctl/http.h"
 #include "ctl/report.h"
 #include "ctl/roster.h"
@@ -57,6 +63,19 @@ static const char description[] =
     "              (or the technicians), and the line with its salted hash for\n"
     "              the deployment file; --stdin hashes a given secret instead\n"
     "              (see --help-credential and README, \"Credentials\")\n"
+    "  doctor      checks the installation of --config FILE (default\n"
+    "              " DC_DEFAULT_CONFIG "): the config loads, the certificate\n"
+    "              is valid for 30 days more, the bridge's control link listens,\n"
+    "              the UDP range is free, the clock, the page, the record's\n"
+    "              integrity; one line each (ok, warn, fail) with what to do;\n"
+    "              --json; exit status 1 when any check fails\n"
+    "  backup OUT.db\n"
+    "              copies the meeting record (--db FILE, else [record] path of\n"
+    "              --config FILE) into a new file OUT.db, consistent while\n"
+    "              diemcau-signal runs (SQLite online backup)\n"
+    "  restore IN.db\n"
+    "              puts a backup back as the meeting record; refused while\n"
+    "              diemcau-signal of --config FILE answers: stop it first\n"
     "\n"
     "Up (↑) is site → bridge, down (↓) bridge → site.\n"
     "\n"
@@ -138,6 +157,48 @@ static bool apply_config(options *o, GError **error)
         o->db = g_strdup(cfg->record_path);
     }
     return true;
+}
+
+static void print_json(JsonNode *root);
+static int fail(const char *message, int code);
+
+static int do_doctor(const options *o)
+{
+    g_autoptr(GPtrArray) results = dc_ctl_doctor_check(o->config ? o->config : DC_DEFAULT_CONFIG);
+    if (o->json) {
+        g_autoptr(JsonNode) root = dc_ctl_doctor_json(results);
+        print_json(root);
+    } else {
+        g_autofree char *text = dc_ctl_doctor_format(results);
+        fputs(text, stdout);
+    }
+    return dc_ctl_doctor_failed(results) ? DC_CTL_EXIT_ERROR : DC_CTL_EXIT_OK;
+}
+
+/* backup OUT / restore IN: the record of --db, else of --config. */
+static int do_backup(const options *o, bool restore, const char *file)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(dc_config) cfg = o->config ? dc_config_load(o->config, &e) : NULL;
+    if (o->config && !cfg) {
+        return fail(e->message, DC_CTL_EXIT_USAGE);
+    }
+    const char *db = o->db ? o->db : cfg ? cfg->record_path : NULL;
+    if (!db) {
+        return fail("which record? give --config FILE or --db FILE", DC_CTL_EXIT_USAGE);
+    }
+    if (restore && cfg && dc_ctl_doctor_tcp_answers(cfg->signal_address, cfg->signal_port)) {
+        return fail("diemcau-signal is running (it answers on its port): stop it first "
+                    "(systemctl stop diemcau-signal), then restore",
+                    DC_CTL_EXIT_ERROR);
+    }
+    bool ok = restore ? dc_ctl_restore(file, db, &e) : dc_ctl_backup(db, file, &e);
+    if (!ok) {
+        return fail(e->message, DC_CTL_EXIT_ERROR);
+    }
+    printf("%s %s to %s\n", restore ? "restored" : "backed up", restore ? file : db,
+           restore ? db : file);
+    return DC_CTL_EXIT_OK;
 }
 
 static void print_json(JsonNode *root)
@@ -296,7 +357,8 @@ int main(int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("status | watch | site ID | roster | report [MEETING] | credential "
-                             "[SITE] - the technician's view of the links and the meetings");
+                             "[SITE] | doctor | backup OUT.db | restore IN.db - the "
+                             "technician's view of the links and the meetings");
     g_option_context_add_main_entries(ctx, entries, NULL);
     dc_ctl_credential_opts copts = {0};
     g_option_context_add_group(ctx, dc_ctl_credential_options(&copts));
@@ -311,20 +373,29 @@ int main(int argc, char **argv)
     bool site = verb && strcmp(verb, "site") == 0;
     bool report = verb && strcmp(verb, "report") == 0;
     bool credential = verb && strcmp(verb, "credential") == 0;
+    bool backup = verb && strcmp(verb, "backup") == 0;
+    bool restore = verb && strcmp(verb, "restore") == 0;
     if (!verb ||
-        (site                   ? argc != 3
-         : report || credential ? argc > 3
-                                : argc != 2) ||
-        (!site && !report && !credential && strcmp(verb, "status") != 0 &&
-         strcmp(verb, "watch") != 0 && strcmp(verb, "roster") != 0)) {
+        (site || backup || restore ? argc != 3
+         : report || credential    ? argc > 3
+                                   : argc != 2) ||
+        (!site && !report && !credential && !backup && !restore && strcmp(verb, "status") != 0 &&
+         strcmp(verb, "watch") != 0 && strcmp(verb, "roster") != 0 &&
+         strcmp(verb, "doctor") != 0)) {
         options_clear(&o);
         fprintf(stderr, "diemcau-ctl: expected one of: status, watch, site ID, roster, report "
-                        "[MEETING], credential [SITE] (see --help)\n");
+                        "[MEETING], credential [SITE], doctor, backup OUT.db, restore IN.db "
+                        "(see --help)\n");
         return DC_CTL_EXIT_USAGE;
     }
     if (credential) {
         int rc = dc_ctl_credential_run(&copts, argc > 2 ? argv[2] : NULL, o.config, o.json, stdin,
                                        stdout, stderr);
+        options_clear(&o);
+        return rc;
+    }
+    if (strcmp(verb, "doctor") == 0 || backup || restore) {
+        int rc = backup || restore ? do_backup(&o, restore, argv[2]) : do_doctor(&o);
         options_clear(&o);
         return rc;
     }

@@ -11,6 +11,8 @@ DEB_PACKAGES=(
   glib-networking  # GIO's TLS backend: HTTPS and WSS of diemcau-signal
   iproute2 iptables tmux procps
   clang-format  # the style test (tests/check-style.sh)
+  help2man man-db  # the man pages and their test
+  debhelper python3-yaml openssl  # the packaging suite (tests/packaging)
   chromium
   # The second WebRTC stack of tests/interop (GStreamer webrtcbin from Python):
   # webrtcbin, DTLS/SRTP (bad), its ICE (nice), RTP, VP8 (good), Opus and the
