@@ -600,27 +600,36 @@ function renderStatus() {
   }
 }
 
+/** Draws the meeting once per animation frame, however many changes came.
+ * A browser may hold animation frames back for long (a tab in the
+ * background, a page that is not in front, a busy machine): a timer draws
+ * within 100 ms then, so that what the chair changed (a mute, the floor)
+ * shows without waiting for the next frame. */
 let renderQueued = false;
 function render() {
   if (renderQueued) return;
   renderQueued = true;
-  requestAnimationFrame(() => {
-    renderQueued = false;
-    if (!app.self || (app.phase !== 'meeting' && app.phase !== 'reconnecting')) return;
-    const now = performance.now();
-    const speaking = new Set();
-    for (const [site, until] of app.speakingUntil) if (until > now) speaking.add(site);
-    meeting.render({
-      self: app.self.site,
-      roster: app.roster,
-      media: app.call ? app.call.sites() : new Map(),
-      stats: app.linkStats,
-      speaking,
-      stageSite: stageSite(),
-      chair: app.chair,
-    });
-    renderStatus();
+  requestAnimationFrame(draw);
+  setTimeout(draw, 100);
+}
+
+function draw() {
+  if (!renderQueued) return;
+  renderQueued = false;
+  if (!app.self || (app.phase !== 'meeting' && app.phase !== 'reconnecting')) return;
+  const now = performance.now();
+  const speaking = new Set();
+  for (const [site, until] of app.speakingUntil) if (until > now) speaking.add(site);
+  meeting.render({
+    self: app.self.site,
+    roster: app.roster,
+    media: app.call ? app.call.sites() : new Map(),
+    stats: app.linkStats,
+    speaking,
+    stageSite: stageSite(),
+    chair: app.chair,
   });
+  renderStatus();
 }
 
 /* ---------------------------------------------------------------------- */

@@ -45,7 +45,7 @@ test('the chair mutes, sees the hand queue, gives the floor and ends the meeting
     async () => (await state(dist)).muted.by_chair.audio === true, 5000);
   // The page renders after the state changes: wait for the button, bounded.
   await L.waitFor('the district cannot undo the chair\'s mute (mic button disabled)',
-    () => dist.isDisabled('#mic-button'), 3000);
+    () => dist.isDisabled('#mic-button'), 5000);
   const trackOn = await dist.evaluate(() => window.diemcau.state().localTracks.length > 0);
   assert.ok(trackOn);
   assert.match(await dist.textContent('#chair-state'), /Chủ trì đã tắt mic/);
