@@ -46,6 +46,7 @@ struct dc_endpoint {
     bool closing;
     unsigned n_remote_candidates; /* this ICE generation */
     GPtrArray *early_candidates;  /* "a=candidate:..." before the answer */
+    GPtrArray *dtls_unsent;       /* GBytes: DTLS datagrams made before ICE had a pair */
     bool early_end;
     dc_endpoint_state state;
     dc_endpoint_stats stats;
@@ -98,6 +99,37 @@ static void set_state(dc_endpoint *e, dc_endpoint_state s, const char *why)
     e->cb.state(e->user, s, why);
 }
 
+/* Sends one DTLS datagram; keeps it when libnice has no pair to send it on
+ * yet. A browser sends its ClientHello as soon as its own check succeeds,
+ * often before libnice here has nominated a pair: our answering flight was
+ * lost and went again only at the retransmission timer (500 ms), most of a
+ * browser's time to its first frame. At most DC_DTLS_UNSENT_MAX are kept
+ * (a flight is a few datagrams); they go when ICE is ready. */
+#define DC_DTLS_UNSENT_MAX 16
+static void dtls_send(dc_endpoint *e, const uint8_t *buf, size_t len)
+{
+    if (nice_agent_send(e->agent, e->stream, 1, (guint)len, (const gchar *)buf) >= 0)
+        return;
+    if (!e->dtls_unsent)
+        e->dtls_unsent = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    if (e->dtls_unsent->len >= DC_DTLS_UNSENT_MAX)
+        g_ptr_array_remove_index(e->dtls_unsent, 0);
+    g_ptr_array_add(e->dtls_unsent, g_bytes_new(buf, len));
+}
+
+/* ICE is ready: what DTLS said before it goes now. */
+static void dtls_flush_unsent(dc_endpoint *e)
+{
+    if (!e->dtls_unsent)
+        return;
+    for (guint i = 0; i < e->dtls_unsent->len; i++) {
+        gsize len;
+        const gchar *buf = g_bytes_get_data(e->dtls_unsent->pdata[i], &len);
+        nice_agent_send(e->agent, e->stream, 1, (guint)len, buf);
+    }
+    g_ptr_array_set_size(e->dtls_unsent, 0);
+}
+
 /* Sends what DTLS has queued, takes the keys once connected, and rearms the
  * retransmission timer. */
 static void dtls_pump(dc_endpoint *e, int64_t now_us)
@@ -105,7 +137,7 @@ static void dtls_pump(dc_endpoint *e, int64_t now_us)
     uint8_t buf[DC_DTLS_MTU];
     int n;
     while ((n = dc_dtls_poll_datagram(e->dtls, buf, sizeof buf)) > 0)
-        nice_agent_send(e->agent, e->stream, 1, (guint)n, (const gchar *)buf);
+        dtls_send(e, buf, (size_t)n);
     dc_dtls_state st = dc_dtls_get_state(e->dtls);
     if (st == DC_DTLS_STATE_CONNECTED && !e->srtp) {
         dc_srtp_keys keys;
@@ -219,6 +251,7 @@ static void on_component_state(NiceAgent *agent, guint stream, guint component, 
         e->pair_failed = false;
         if (!e->ice_ready) {
             e->ice_ready = true;
+            dtls_flush_unsent(e);
             maybe_start_dtls(e);
             if (e->srtp)
                 set_state(e, DC_ENDPOINT_CONNECTED, NULL);
@@ -340,6 +373,8 @@ void dc_endpoint_free(dc_endpoint *e)
     g_free(e->ufrag);
     g_free(e->pwd);
     g_ptr_array_unref(e->early_candidates);
+    if (e->dtls_unsent)
+        g_ptr_array_unref(e->dtls_unsent);
     g_main_context_unref(e->ctx);
     g_free(e);
 }

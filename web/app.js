@@ -153,6 +153,7 @@ async function join(creds) {
     return;
   }
   if (sig !== app.signal) return;
+  app.joinAt ??= performance.now();
   sig.send({ type: 'join', site: creds.site, credential: creds.credential });
 }
 
@@ -684,6 +685,10 @@ window.diemcau = {
       chair: app.chair,
       muted: app.muted,
       chairEvents: app.chairEvents,
+      // The first join's milestones in ms after the join was sent: offer,
+      // answer, ice (connected), dtls (done), firstFrame (decoded).
+      timing: Object.fromEntries(Object.entries(app.call?.timing || {})
+        .map(([k, v]) => [k, app.joinAt != null ? Math.round(v - app.joinAt) : null])),
     };
   },
   /** Per remote site: {framesDecoded, totalSamplesReceived, packetsLost,

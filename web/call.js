@@ -56,6 +56,32 @@ export class Call {
     this.connections = 0; // RTCPeerConnections made (one more per bridge restart)
     this.lastError = null;
     this.earlyCandidates = []; // from the bridge before any remote description
+    // The first connection's milestones (performance.now() ms): offer
+    // received, answer sent, ICE connected, DTLS done (connectionState
+    // connected), first video frame decoded. For the technician and tests.
+    this.timing = {};
+  }
+
+  /** Notes milestone @name once (the first time only). */
+  mark(name) {
+    if (this.timing[name] == null) this.timing[name] = performance.now();
+  }
+
+  /** Polls getStats every 20 ms from the answer until a first video frame
+   * is decoded (10 s at most). */
+  watchFirstFrame(pc) {
+    const until = performance.now() + 10000;
+    const poll = async () => {
+      if (pc !== this.pc || this.timing.firstFrame != null || performance.now() > until) return;
+      const report = await pc.getStats();
+      let decoded = false;
+      report.forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video' && r.framesDecoded > 0) decoded = true;
+      });
+      if (decoded) this.mark('firstFrame');
+      else setTimeout(poll, 20);
+    };
+    setTimeout(poll, 20);
   }
 
   /** Runs @fn after every message handled before it. */
@@ -84,10 +110,14 @@ export class Call {
         sdpMLineIndex: c.sdpMLineIndex,
       });
     };
-    pc.onconnectionstatechange = () => this.changed();
+    pc.onconnectionstatechange = () => {
+      if (pc === this.pc && pc.connectionState === 'connected') this.mark('dtls');
+      this.changed();
+    };
     pc.oniceconnectionstatechange = () => {
       this.changed();
       const st = pc.iceConnectionState;
+      if (pc === this.pc && (st === 'connected' || st === 'completed')) this.mark('ice');
       if (pc === this.pc && (st === 'disconnected' || st === 'failed')) this.askIceRestart();
     };
     pc.ontrack = () => this.changed();
@@ -113,6 +143,7 @@ export class Call {
       if (!this.pc) {
         this.pc = this.makePc();
         this.offers = 0;
+        this.mark('offer');
       }
       const pc = this.pc;
       this.lastOffer = msg.sdp;
@@ -124,6 +155,10 @@ export class Call {
       await pc.setLocalDescription(answer);
       this.lastAnswer = pc.localDescription.sdp;
       this.send({ type: 'answer', sdp: this.lastAnswer });
+      if (this.timing.answer == null) {
+        this.mark('answer');
+        this.watchFirstFrame(pc);
+      }
       this.offers++;
       this.changed();
     });

@@ -18,6 +18,17 @@ import { chromium } from 'playwright-core';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE = path.resolve(process.env.DC_SOURCE_ROOT || path.join(here, '..', '..'));
 export const BUILD = process.env.DC_BUILD_ROOT ? path.resolve(process.env.DC_BUILD_ROOT) : null;
+
+/** Whether BUILD is a sanitizer build (its servers are several times slower). */
+export const SANITIZED = (() => {
+  try {
+    const opts = JSON.parse(fs.readFileSync(path.join(BUILD, 'meson-info', 'intro-buildoptions.json'), 'utf8'));
+    const o = opts.find((x) => x.name === 'b_sanitize');
+    return !!o && o.value !== 'none';
+  } catch {
+    return false;
+  }
+})();
 export const OUT = path.resolve(process.env.DC_OUT || path.join(SOURCE, 'out'));
 export const CHROMIUM = process.env.DC_CHROMIUM || '/usr/bin/chromium';
 

@@ -193,6 +193,17 @@ test('a browser that reloads rejoins and sees the meeting again, and the others 
   assert.ok(all <= REJOIN_MS + 1000, `rejoin took ${all} ms`);
   await assertBridgeHostCandidate(RELOADED);
   console.log(`# reload: ${RELOADED} saw the meeting after ${seen} ms; everyone saw it after ${all} ms`);
+  // Time to first frame, from the join message to the first decoded video
+  // frame, into a meeting already running (issue 15 asks for under 500 ms
+  // on loopback; printed, not yet met: see the breakdown). DTLS used to
+  // take the bridge's whole 500 ms retransmission timeout after ICE (its
+  // first flight went out before libnice had a pair and was lost); it must
+  // not any more (normal build; a sanitizer build's bridge is slower).
+  const t = (await state(p)).timing;
+  console.log(`# time to first frame after the join: offer ${t.offer} ms, answer ${t.answer} ms, ` +
+    `ICE connected ${t.ice} ms, DTLS done ${t.dtls} ms, first frame ${t.firstFrame} ms`);
+  assert.ok(t.firstFrame != null && t.ice != null && t.dtls != null, JSON.stringify(t));
+  if (!L.SANITIZED) assert.ok(t.dtls - t.ice < 450, `DTLS done ${t.dtls - t.ice} ms after ICE`);
 });
 
 test('every C client decoded the browsers\' VP8 video and Opus audio', {
