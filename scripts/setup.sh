@@ -12,7 +12,7 @@ DEB_PACKAGES=(
   iproute2 iptables tmux procps
   clang-format  # the style test (tests/check-style.sh)
   help2man man-db  # the man pages and their test
-  debhelper python3-yaml openssl  # the packaging suite (tests/packaging)
+  debhelper lintian python3-yaml openssl  # the packaging suite (tests/packaging)
   chromium
   # The second WebRTC stack of tests/interop (GStreamer webrtcbin from Python):
   # webrtcbin, DTLS/SRTP (bad), its ICE (nice), RTP, VP8 (good), Opus and the
